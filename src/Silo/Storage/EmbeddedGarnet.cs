@@ -21,6 +21,9 @@ public sealed class EmbeddedGarnetOptions
 
     /// <summary>Start size of the hash index (Garnet size syntax). Default <c>16m</c>.</summary>
     public string IndexSize { get; set; } = "16m";
+
+    /// <summary>The lowest level of Garnet's own log entries that are passed on. Default <see cref="LogLevel.Warning"/>.</summary>
+    public LogLevel GarnetLogLevel { get; set; } = LogLevel.Warning;
 }
 
 /// <summary>
@@ -83,13 +86,14 @@ public sealed partial class EmbeddedGarnet : IDisposable
             "--checkpointdir", dataDirectory,
             "--memory", options.MemorySize,
             "--index", options.IndexSize,
+            "-q",
         ];
 
         var stopwatch = Stopwatch.StartNew();
         GarnetServer created;
         try
         {
-            created = new GarnetServer(args, loggerFactory);
+            created = new GarnetServer(args, new MinimumLevelLoggerFactory(loggerFactory, options.GarnetLogLevel));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

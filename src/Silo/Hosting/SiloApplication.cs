@@ -1,0 +1,325 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using OrleansAio.Protocol.Connection;
+using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Silo.Broker;
+using OrleansAio.Silo.ClusterJournal;
+using OrleansAio.Silo.Mqtt;
+using OrleansAio.Silo.Storage;
+using StackExchange.Redis;
+
+namespace OrleansAio.Silo.Hosting;
+
+/// <summary>
+/// The whole silo process: the embedded Garnet store and MQTT broker (unless external ones are configured), the Orleans silo with
+/// Redis membership and grain storage, the shared MQTT session, and the health endpoints. Start order is store, broker, MQTT
+/// session, silo; stop order is the reverse, so the silo's last writes and the session's DISCONNECT still reach their peers.
+/// </summary>
+public sealed partial class SiloApplication : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly EmbeddedGarnet? garnet;
+    private readonly EmbeddedMqttBroker? broker;
+    private readonly ILogger logger;
+    private bool stopped;
+
+    private SiloApplication(WebApplication app, SiloHostOptions options, EmbeddedGarnet? garnet, EmbeddedMqttBroker? broker, string redisConnectionString, MqttConnectionSettings mqtt)
+    {
+        this.app = app;
+        this.garnet = garnet;
+        this.broker = broker;
+        Options = options;
+        RedisConnectionString = redisConnectionString;
+        MqttSettings = mqtt;
+        logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SiloApplication>();
+    }
+
+    /// <summary>The validated host options.</summary>
+    public SiloHostOptions Options { get; }
+
+    /// <summary>The Redis connection string the silo uses (the embedded Garnet's when none was configured).</summary>
+    public string RedisConnectionString { get; }
+
+    /// <summary>The MQTT connection settings of the silo's shared session.</summary>
+    public MqttConnectionSettings MqttSettings { get; }
+
+    /// <summary>The embedded broker, when no external broker is configured.</summary>
+    public EmbeddedMqttBroker? EmbeddedBroker => broker;
+
+    /// <summary>The host's services (grain factory, cluster client, shared MQTT session...).</summary>
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>The base address of the health endpoints.</summary>
+    public Uri HttpAddress => new($"http://127.0.0.1:{Options.HttpPort}");
+
+    /// <summary>
+    /// Reads and validates the configuration (appsettings.json, environment variables, command line, then
+    /// <paramref name="configure"/>), starts every component and returns once the silo serves requests.
+    /// </summary>
+    /// <param name="args">Command-line arguments (<c>--Silo:BrokerPort=1884</c>, <c>--ConnectionStrings:Mqtt=...</c>).</param>
+    /// <param name="configure">Extra configuration sources, applied last (tests use it).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running application.</returns>
+    /// <exception cref="SiloStartupException">A setting is wrong or a resource it names is unusable; the message names the setting.</exception>
+    public static async Task<SiloApplication> StartAsync(string[] args, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder.Configuration);
+
+        var options = SiloHostOptionsReader.Read(builder.Configuration);
+        var advertised = IPAddress.Parse(options.AdvertisedAddress);
+        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.SiloPort)}", advertised, options.SiloPort);
+        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.GatewayPort)}", advertised, options.GatewayPort);
+        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.HttpPort)}", IPAddress.Loopback, options.HttpPort);
+
+        var redis = ResolveRedis(builder.Configuration, options, out var garnetOptions);
+        var mqtt = ResolveMqtt(builder.Configuration, options, out var brokerOptions);
+
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.HttpPort));
+        builder.AddServiceDefaults();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        // Hosted services start in registration order and stop in reverse: the MQTT session comes up before the silo.
+        builder.Services.AddSingleton(sp => new SiloMqttConnection(
+            mqtt,
+            brokerOptions is null ? $"ConnectionStrings:{SiloHostOptions.MqttConnectionStringName}" : $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}",
+            sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<IMqttPubSubClient>(sp => sp.GetRequiredService<SiloMqttConnection>().Client);
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloMqttConnection>());
+        builder.Services.AddHealthChecks().AddCheck<SiloMqttConnection>("mqtt");
+
+        var redisOptions = ConfigurationOptions.Parse(redis);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = options.ServiceId;
+            });
+            silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
+            silo.AddRedisGrainStorageAsDefault(storage => storage.ConfigurationOptions = redisOptions.Clone());
+        });
+        builder.Services.AddSingleton<ClusterJournalRecorder>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ClusterJournalRecorder>());
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        EmbeddedGarnet? garnet = null;
+        EmbeddedMqttBroker? broker = null;
+        try
+        {
+            if (garnetOptions is not null)
+            {
+                garnet = new EmbeddedGarnet(garnetOptions, loggerFactory);
+                try
+                {
+                    garnet.Start();
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new SiloStartupException($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.DataDirectory)}", ex.Message, ex);
+                }
+            }
+            else
+            {
+                await EnsureRedisReachableAsync(redisOptions, options.ConnectTimeout, cancellationToken);
+            }
+
+            if (brokerOptions is not null)
+            {
+                broker = new EmbeddedMqttBroker(brokerOptions, loggerFactory);
+                try
+                {
+                    await broker.StartAsync(cancellationToken);
+                }
+                catch (EmbeddedBrokerException ex)
+                {
+                    throw new SiloStartupException($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", ex.Message, ex);
+                }
+            }
+
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                await app.StartAsync(timeout.Token);
+            }
+
+            var started = new SiloApplication(app, options, garnet, broker, redis, mqtt);
+            started.LogSiloStarted(options.ServiceId, options.ClusterId, $"{options.AdvertisedAddress}:{options.SiloPort}", options.GatewayPort, started.HttpAddress);
+            return started;
+        }
+        catch
+        {
+            await DisposeComponentsAsync(app, broker, garnet);
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the host is asked to stop (Ctrl+C, SIGTERM, or <see cref="StopAsync"/>).</summary>
+    /// <param name="cancellationToken">Ends the wait early.</param>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Stops the silo, then the MQTT session, then the embedded broker and store.</summary>
+    /// <param name="cancellationToken">Cancels waiting for a clean stop.</param>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (stopped)
+        {
+            return;
+        }
+
+        stopped = true;
+        LogStopping();
+        try
+        {
+            await app.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            await DisposeComponentsAsync(app, broker, garnet);
+        }
+
+        LogStopped();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    private static string ResolveRedis(IConfiguration configuration, SiloHostOptions options, out EmbeddedGarnetOptions? garnet)
+    {
+        var setting = $"ConnectionStrings:{SiloHostOptions.RedisConnectionStringName}";
+        var external = configuration.GetConnectionString(SiloHostOptions.RedisConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            try
+            {
+                var parsed = ConfigurationOptions.Parse(external);
+                if (parsed.EndPoints.Count == 0)
+                {
+                    throw new SiloStartupException(setting, $"'{external}' names no endpoint (expected host:port)");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                throw new SiloStartupException(setting, $"'{external}' cannot be parsed: {ex.Message}", ex);
+            }
+
+            garnet = null;
+            return external;
+        }
+
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        EnsureWritable(dataDirectory);
+        var port = options.GarnetPort;
+        if (port == 0)
+        {
+            port = PortCheck.GetFree(IPAddress.Loopback);
+        }
+        else
+        {
+            PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.GarnetPort)}", IPAddress.Loopback, port);
+        }
+
+        garnet = new EmbeddedGarnetOptions
+        {
+            Port = port,
+            DataDirectory = dataDirectory,
+            MemorySize = options.GarnetMemory,
+            IndexSize = options.GarnetIndexSize,
+        };
+        return $"127.0.0.1:{port}";
+    }
+
+    private static MqttConnectionSettings ResolveMqtt(IConfiguration configuration, SiloHostOptions options, out EmbeddedMqttBrokerOptions? broker)
+    {
+        var clientId = string.IsNullOrWhiteSpace(options.MqttClientId)
+            ? $"{options.ServiceId}-{Environment.MachineName}-{options.SiloPort}"
+            : options.MqttClientId;
+        var external = configuration.GetConnectionString(SiloHostOptions.MqttConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            broker = null;
+            try
+            {
+                return MqttConnectionSettings.FromConnectionString(external, clientId);
+            }
+            catch (MqttConnectionSettingsException ex)
+            {
+                throw new SiloStartupException($"ConnectionStrings:{SiloHostOptions.MqttConnectionStringName}", ex.Message, ex);
+            }
+        }
+
+        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", IPAddress.Loopback, options.BrokerPort);
+        broker = new EmbeddedMqttBrokerOptions { Port = options.BrokerPort };
+        return new MqttConnectionSettings
+        {
+            HostName = "127.0.0.1",
+            TcpPort = options.BrokerPort,
+            UseTls = false,
+            ClientId = clientId,
+        };
+    }
+
+    private static void EnsureWritable(string dataDirectory)
+    {
+        var setting = $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.DataDirectory)}";
+        try
+        {
+            Directory.CreateDirectory(dataDirectory);
+            var probe = Path.Combine(dataDirectory, $".write-probe-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, [1]);
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SiloStartupException(setting, $"'{dataDirectory}' is not writable ({ex.Message})", ex);
+        }
+    }
+
+    private static async Task EnsureRedisReachableAsync(ConfigurationOptions redis, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var setting = $"ConnectionStrings:{SiloHostOptions.RedisConnectionStringName}";
+        var probe = redis.Clone();
+        probe.AbortOnConnectFail = true;
+        probe.ConnectTimeout = (int)timeout.TotalMilliseconds;
+        try
+        {
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(probe).WaitAsync(timeout, cancellationToken);
+            await connection.GetDatabase().PingAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new SiloStartupException(setting, $"cannot connect to Redis at {string.Join(", ", redis.EndPoints)} ({FirstLine(ex.Message)})", ex);
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    private static async Task DisposeComponentsAsync(WebApplication app, EmbeddedMqttBroker? broker, EmbeddedGarnet? garnet)
+    {
+        await app.DisposeAsync();
+        if (broker is not null)
+        {
+            await broker.DisposeAsync();
+        }
+
+        garnet?.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Orleans silo of service {ServiceId} in cluster {ClusterId} started: silo {SiloEndpoint}, gateway port {GatewayPort}, health {HttpAddress}health")]
+    private partial void LogSiloStarted(string serviceId, string clusterId, string siloEndpoint, int gatewayPort, Uri httpAddress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping the silo")]
+    private partial void LogStopping();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo stopped")]
+    private partial void LogStopped();
+}
