@@ -1,0 +1,184 @@
+using MQTTnet;
+using OrleansAio.Tests.Fixtures;
+
+namespace OrleansAio.Tests.Broker;
+
+/// <summary>
+/// MQTT 5 shared subscription behaviour (§4.8.2), written once and run against every broker: the embedded broker and Mosquitto.
+/// </summary>
+public abstract class SharedSubscriptionContractTests
+{
+    const int MessageCount = 200;
+
+    /// <summary>The loopback port of the broker under test (skips the test when the broker is unavailable).</summary>
+    protected abstract int Port { get; }
+
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    static string NewTopicBase() => $"shared-tests/{Guid.NewGuid():N}";
+
+    Task<MqttTestClient> ConnectAsync(string suffix, uint sessionExpirySeconds = 0) =>
+        MqttTestClient.ConnectAsync(Port, suffix, sessionExpirySeconds, cancellationToken: Ct);
+
+    [Fact]
+    public async Task ConnAckAdvertisesSharedSubscriptions()
+    {
+        await using var client = await ConnectAsync("a");
+
+        Assert.True(client.ConnectResult!.SharedSubscriptionAvailable);
+    }
+
+    [Fact]
+    public async Task TwoMembersOfOneGroupReceiveDisjointSetsCoveringEveryMessage()
+    {
+        var topic = NewTopicBase();
+        await using var a = await ConnectAsync("a");
+        await using var b = await ConnectAsync("b");
+        await using var publisher = await ConnectAsync("pub");
+        AssertGranted(await a.SubscribeAsync($"$share/g1/{topic}/#", Ct));
+        AssertGranted(await b.SubscribeAsync($"$share/g1/{topic}/#", Ct));
+
+        var sent = await publisher.PublishManyAsync($"{topic}/data", MessageCount, "m", Ct);
+
+        await AssertGroupReceivedEachOnceAsync(sent, a, b);
+        Assert.NotEmpty(a.Received);
+        Assert.NotEmpty(b.Received);
+    }
+
+    [Fact]
+    public async Task PlainSubscriberReceivesEveryMessageBesideTheGroup()
+    {
+        var topic = NewTopicBase();
+        await using var a = await ConnectAsync("a");
+        await using var b = await ConnectAsync("b");
+        await using var plain = await ConnectAsync("plain");
+        await using var publisher = await ConnectAsync("pub");
+        AssertGranted(await a.SubscribeAsync($"$share/g1/{topic}/+", Ct));
+        AssertGranted(await b.SubscribeAsync($"$share/g1/{topic}/+", Ct));
+        AssertGranted(await plain.SubscribeAsync($"{topic}/+", Ct));
+
+        var sent = await publisher.PublishManyAsync($"{topic}/data", MessageCount, "m", Ct);
+
+        await MqttTestClient.WaitUntilAsync(() => plain.Received.Count >= sent.Count, "the plain subscriber to receive every message", Ct);
+        Assert.Equal(sent.Order(StringComparer.Ordinal), plain.Received.Order(StringComparer.Ordinal));
+        await AssertGroupReceivedEachOnceAsync(sent, a, b);
+    }
+
+    [Fact]
+    public async Task SecondGroupReceivesEveryMessageAgain()
+    {
+        var topic = NewTopicBase();
+        await using var a = await ConnectAsync("a");
+        await using var b = await ConnectAsync("b");
+        await using var c = await ConnectAsync("c");
+        await using var d = await ConnectAsync("d");
+        await using var publisher = await ConnectAsync("pub");
+        AssertGranted(await a.SubscribeAsync($"$share/g1/{topic}/data", Ct));
+        AssertGranted(await b.SubscribeAsync($"$share/g1/{topic}/data", Ct));
+        AssertGranted(await c.SubscribeAsync($"$share/g2/{topic}/data", Ct));
+        AssertGranted(await d.SubscribeAsync($"$share/g2/{topic}/data", Ct));
+
+        var sent = await publisher.PublishManyAsync($"{topic}/data", MessageCount, "m", Ct);
+
+        await AssertGroupReceivedEachOnceAsync(sent, a, b);
+        await AssertGroupReceivedEachOnceAsync(sent, c, d);
+    }
+
+    [Fact]
+    public async Task UnsubscribedMemberStopsReceivingAndTheOtherGetsEverything()
+    {
+        var topic = NewTopicBase();
+        await using var a = await ConnectAsync("a");
+        await using var b = await ConnectAsync("b");
+        await using var publisher = await ConnectAsync("pub");
+        AssertGranted(await a.SubscribeAsync($"$share/g1/{topic}/data", Ct));
+        AssertGranted(await b.SubscribeAsync($"$share/g1/{topic}/data", Ct));
+        AssertGranted(await a.SubscribeAsync($"{topic}/fence", Ct));
+
+        var unsubscribe = await a.Client.UnsubscribeAsync(
+            new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter($"$share/g1/{topic}/data").Build(), Ct);
+
+        Assert.Equal(MqttClientUnsubscribeResultCode.Success, Assert.Single(unsubscribe.Items).ResultCode);
+        var sent = await publisher.PublishManyAsync($"{topic}/data", MessageCount, "m", Ct);
+        await publisher.PublishAsync($"{topic}/fence", "fence", retain: false, Ct);
+
+        await MqttTestClient.WaitUntilAsync(() => b.Received.Count >= sent.Count, "the remaining member to receive every message", Ct);
+        await MqttTestClient.WaitUntilAsync(() => a.Received.Contains("fence"), "the unsubscribed member to receive the fence", Ct);
+        Assert.Equal(sent.Order(StringComparer.Ordinal), b.Received.Order(StringComparer.Ordinal));
+        Assert.Equal(["fence"], a.Received);
+    }
+
+    [Fact]
+    public async Task DisconnectedMemberStopsReceivingAndTheOtherGetsEverything()
+    {
+        var topic = NewTopicBase();
+        var a = await ConnectAsync("a");
+        await using var b = await ConnectAsync("b");
+        await using var publisher = await ConnectAsync("pub");
+        AssertGranted(await a.SubscribeAsync($"$share/g1/{topic}/data", Ct));
+        AssertGranted(await b.SubscribeAsync($"$share/g1/{topic}/data", Ct));
+        var before = await publisher.PublishManyAsync($"{topic}/data", 20, "before", Ct);
+        await AssertGroupReceivedEachOnceAsync(before, a, b);
+
+        await a.DisconnectAsync(Ct);
+        await a.DisposeAsync();
+        var after = await publisher.PublishManyAsync($"{topic}/data", MessageCount, "after", Ct);
+
+        await MqttTestClient.WaitUntilAsync(
+            () => b.Received.Count(p => p.StartsWith("after", StringComparison.Ordinal)) >= after.Count,
+            "the remaining member to receive every message published after the other left",
+            Ct);
+        Assert.Equal(
+            after.Order(StringComparer.Ordinal),
+            b.Received.Where(p => p.StartsWith("after", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Asserts that the members of one group received every sent payload exactly once between them.</summary>
+    protected static async Task AssertGroupReceivedEachOnceAsync(IReadOnlyList<string> sent, params MqttTestClient[] members)
+    {
+        var expected = sent.ToHashSet(StringComparer.Ordinal);
+        await MqttTestClient.WaitUntilAsync(
+            () => members.SelectMany(m => m.Received).Count(expected.Contains) >= expected.Count,
+            $"the group's members to receive {expected.Count} messages between them",
+            Ct);
+        var received = members.SelectMany(m => m.Received).Where(expected.Contains).ToList();
+
+        Assert.Equal(expected.Count, received.Count);
+        Assert.Equal(expected.Order(StringComparer.Ordinal), received.Order(StringComparer.Ordinal));
+        for (var i = 0; i < members.Length; i++)
+        {
+            for (var j = i + 1; j < members.Length; j++)
+            {
+                var overlap = members[i].Received.Intersect(members[j].Received).Where(expected.Contains).ToList();
+                Assert.True(overlap.Count == 0, $"{members[i].ClientId} and {members[j].ClientId} both received {string.Join(", ", overlap)}");
+            }
+        }
+    }
+
+    /// <summary>Asserts every filter of a SUBACK was granted.</summary>
+    protected static void AssertGranted(MqttClientSubscribeResult result)
+    {
+        foreach (var item in result.Items)
+        {
+            Assert.True(
+                item.ResultCode <= MqttClientSubscribeResultCode.GrantedQoS2,
+                $"Subscription to '{item.TopicFilter.Topic}' was refused with {item.ResultCode}.");
+        }
+    }
+}
+
+/// <summary>The shared subscription contract against the embedded MQTTnet-based broker.</summary>
+public sealed class EmbeddedBrokerSharedSubscriptionTests(EmbeddedBrokerFixture fixture)
+    : SharedSubscriptionContractTests, IClassFixture<EmbeddedBrokerFixture>
+{
+    /// <inheritdoc />
+    protected override int Port => fixture.Port;
+}
+
+/// <summary>The shared subscription contract against Mosquitto (skipped when Mosquitto is not installed).</summary>
+public sealed class MosquittoSharedSubscriptionTests(MosquittoBrokerFixture fixture)
+    : SharedSubscriptionContractTests, IClassFixture<MosquittoBrokerFixture>
+{
+    /// <inheritdoc />
+    protected override int Port => fixture.RequirePort();
+}
