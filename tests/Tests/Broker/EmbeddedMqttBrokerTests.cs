@@ -55,6 +55,48 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task SubAckReasonCodesFollowThePacketOrderWhenQualityOfServiceLevelsDiffer()
+    {
+        var topic = NewTopicBase();
+        await using var client = await fixture.ConnectClientAsync("a", cancellationToken: Ct);
+        var options = new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(new MqttTopicFilter { Topic = "$share//x", QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce })
+            .WithTopicFilter(new MqttTopicFilter { Topic = $"$share/g/{topic}/a", QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce })
+            .WithTopicFilter(new MqttTopicFilter { Topic = $"{topic}/b", QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce })
+            .WithTopicFilter(new MqttTopicFilter { Topic = $"{topic}/c", QualityOfServiceLevel = MqttQualityOfServiceLevel.ExactlyOnce })
+            .Build();
+
+        var result = await client.Client.SubscribeAsync(options, Ct);
+
+        Assert.Equal(
+            [
+                MqttClientSubscribeResultCode.TopicFilterInvalid,
+                MqttClientSubscribeResultCode.GrantedQoS1,
+                MqttClientSubscribeResultCode.GrantedQoS0,
+                MqttClientSubscribeResultCode.GrantedQoS2,
+            ],
+            result.Items.Select(i => i.ResultCode));
+    }
+
+    [Fact]
+    public async Task MemberReconnectingWithCleanStartLeavesItsGroup()
+    {
+        var topic = NewTopicBase();
+        await using var a = await fixture.ConnectClientAsync("a", sessionExpirySeconds: 300, cancellationToken: Ct);
+        await using var b = await fixture.ConnectClientAsync("b", cancellationToken: Ct);
+        await using var publisher = await fixture.ConnectClientAsync("pub", cancellationToken: Ct);
+        await a.SubscribeAsync($"$share/g/{topic}", Ct);
+        await b.SubscribeAsync($"$share/g/{topic}", Ct);
+        await a.DisconnectAsync(Ct);
+
+        await a.ReconnectAsync(300, cleanStart: true, Ct);
+        var sent = await publisher.PublishManyAsync(topic, 40, "m", Ct);
+
+        await GroupAssertions.AssertGroupReceivedEachOnceAsync(sent, b);
+        Assert.Equal([b.ClientId], fixture.Broker.Router.GetMembers("g", topic));
+    }
+
+    [Fact]
     public async Task RetainedMessagesAreNotSentToANewSharedSubscription()
     {
         var topic = NewTopicBase();
