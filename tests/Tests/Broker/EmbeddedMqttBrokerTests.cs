@@ -10,8 +10,24 @@ using OrleansAio.Tests.Fixtures;
 namespace OrleansAio.Tests.Broker;
 
 /// <summary>Behaviour of the embedded broker beyond the shared subscription contract.</summary>
-public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : IClassFixture<EmbeddedBrokerFixture>
+public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : IClassFixture<EmbeddedBrokerFixture>, IAsyncLifetime
 {
+    int _errorsBefore;
+
+    /// <inheritdoc />
+    public ValueTask InitializeAsync()
+    {
+        _errorsBefore = fixture.Errors.Count;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Assert.Empty(fixture.Errors.Skip(_errorsBefore));
+        return ValueTask.CompletedTask;
+    }
+
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     static string NewTopicBase() => $"broker-tests/{Guid.NewGuid():N}";
@@ -210,6 +226,17 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
     {
         const int limit = 5;
         var topic = NewTopicBase();
+        long droppedMeasured = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == EmbeddedMqttBroker.MeterName && instrument.Name == "aio.broker.messages.dropped")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref droppedMeasured, value));
+        listener.Start();
         await using var limited = new EmbeddedBrokerFixture(new EmbeddedMqttBrokerOptions { MaxPendingMessagesPerClient = limit });
         await limited.InitializeAsync();
         await using var subscriber = await limited.ConnectClientAsync("sub", sessionExpirySeconds: 300, Ct);
@@ -225,6 +252,7 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
         Assert.Equal(limit, session.PendingApplicationMessagesCount);
         Assert.Equal(limit, Drops().Count);
         Assert.All(Drops(), d => Assert.Contains(subscriber.ClientId, d.Message, StringComparison.Ordinal));
+        Assert.Equal(limit, Interlocked.Read(ref droppedMeasured));
 
         await subscriber.ReconnectAsync(300, cleanStart: false, Ct);
         await MqttTestClient.WaitUntilAsync(() => subscriber.Received.Count >= limit, "the queued messages after reconnect", Ct);

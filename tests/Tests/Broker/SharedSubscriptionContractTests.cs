@@ -151,8 +151,24 @@ public abstract class SharedSubscriptionContractTests
 
 /// <summary>The shared subscription contract against the embedded MQTTnet-based broker.</summary>
 public sealed class EmbeddedBrokerSharedSubscriptionTests(EmbeddedBrokerFixture fixture)
-    : SharedSubscriptionContractTests, IClassFixture<EmbeddedBrokerFixture>
+    : SharedSubscriptionContractTests, IClassFixture<EmbeddedBrokerFixture>, IAsyncLifetime
 {
+    int _errorsBefore;
+
+    /// <inheritdoc />
+    public ValueTask InitializeAsync()
+    {
+        _errorsBefore = fixture.Errors.Count;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Assert.Empty(fixture.Errors.Skip(_errorsBefore));
+        return ValueTask.CompletedTask;
+    }
+
     /// <inheritdoc />
     protected override int Port => fixture.Port;
 }

@@ -30,6 +30,9 @@ public sealed class EmbeddedBrokerFixture : IAsyncLifetime
     /// <summary>Everything the broker and MQTTnet logged at Debug or above.</summary>
     public CapturingLoggerProvider Logs { get; } = new();
 
+    /// <summary>The Error and Critical entries logged so far (a broker test fails on any).</summary>
+    public IReadOnlyList<CapturedLog> Errors => [.. Logs.Entries.Where(e => e.Level >= LogLevel.Error)];
+
     /// <summary>The broker.</summary>
     public EmbeddedMqttBroker Broker { get; }
 
