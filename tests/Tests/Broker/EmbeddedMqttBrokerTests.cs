@@ -189,6 +189,20 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task MqttNetLogIsBridgedAtDebug()
+    {
+        await using var client = await fixture.ConnectClientAsync("a", cancellationToken: Ct);
+        await client.DisconnectAsync(Ct);
+
+        await MqttTestClient.WaitUntilAsync(
+            () => fixture.Logs.Entries.Any(e => e.Category.StartsWith("MQTTnet.", StringComparison.Ordinal) &&
+                                                e.Level == LogLevel.Debug &&
+                                                e.Message.Contains(client.ClientId, StringComparison.Ordinal)),
+            "an MQTTnet log line about the client at Debug",
+            Ct);
+    }
+
+    [Fact]
     public async Task StartOnAPortInUseThrowsNamingThePort()
     {
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
