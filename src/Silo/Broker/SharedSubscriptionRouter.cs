@@ -90,6 +90,18 @@ internal sealed class SharedSubscriptionRouter
             case MqttUnsubscribePacket unsubscribe:
                 RewriteUnsubscribe(args.ClientId, unsubscribe);
                 break;
+            case MqttDisconnectPacket:
+                // Stop choosing this member now rather than when MQTTnet reports the disconnect (after it has deleted a
+                // non-persistent session, which would lose messages chosen for it in between).
+                lock (_gate)
+                {
+                    if (_clients.TryGetValue(args.ClientId, out var client))
+                    {
+                        client.IsConnected = false;
+                    }
+                }
+
+                break;
         }
 
         return Task.CompletedTask;

@@ -112,15 +112,18 @@ public abstract class SharedSubscriptionContractTests
     public async Task DisconnectedMemberStopsReceivingAndTheOtherGetsEverything()
     {
         var topic = NewTopicBase();
-        var a = await ConnectAsync("a");
+        var a = await MqttTestClient.ConnectAsync(Port, "a", willTopic: $"{topic}/will", cancellationToken: Ct);
         await using var b = await ConnectAsync("b");
         await using var publisher = await ConnectAsync("pub");
         AssertGranted(await a.SubscribeAsync($"$share/g1/{topic}/data", Ct));
         AssertGranted(await b.SubscribeAsync($"$share/g1/{topic}/data", Ct));
+        AssertGranted(await publisher.SubscribeAsync($"{topic}/will", Ct));
         var before = await publisher.PublishManyAsync($"{topic}/data", 20, "before", Ct);
         await AssertGroupReceivedEachOnceAsync(before, a, b);
 
-        await a.DisconnectAsync(Ct);
+        await a.Client.DisconnectAsync(
+            new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.DisconnectWithWillMessage).Build(), Ct);
+        await WaitUntilBrokerDroppedMemberAsync(a, publisher, "g1", $"{topic}/data");
         await a.DisposeAsync();
         var after = await publisher.PublishManyAsync($"{topic}/data", MessageCount, "after", Ct);
 
@@ -132,6 +135,13 @@ public abstract class SharedSubscriptionContractTests
             after.Order(StringComparer.Ordinal),
             b.Received.Where(p => p.StartsWith("after", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// Waits until the broker has processed <paramref name="member"/>'s disconnect (a DISCONNECT travels on another connection
+    /// than the publisher's messages). By default: until <paramref name="observer"/> received the member's will message.
+    /// </summary>
+    protected virtual Task WaitUntilBrokerDroppedMemberAsync(MqttTestClient member, MqttTestClient observer, string group, string filter) =>
+        MqttTestClient.WaitUntilAsync(() => observer.Received.Contains(member.WillPayload), $"the will message of {member.ClientId}", Ct);
 
     /// <summary>Asserts that the members of one group received every sent payload exactly once between them.</summary>
     protected static Task AssertGroupReceivedEachOnceAsync(IReadOnlyList<string> sent, params MqttTestClient[] members) =>
@@ -171,6 +181,16 @@ public sealed class EmbeddedBrokerSharedSubscriptionTests(EmbeddedBrokerFixture 
 
     /// <inheritdoc />
     protected override int Port => fixture.Port;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// MQTTnet publishes the will before it deletes the session: wait for the router to drop the membership instead.
+    /// </remarks>
+    protected override Task WaitUntilBrokerDroppedMemberAsync(MqttTestClient member, MqttTestClient observer, string group, string filter) =>
+        MqttTestClient.WaitUntilAsync(
+            () => !fixture.Broker.Router.GetMembers(group, filter).Contains(member.ClientId),
+            $"the broker to drop {member.ClientId} from {group}",
+            TestContext.Current.CancellationToken);
 }
 
 /// <summary>The shared subscription contract against Mosquitto (skipped when Mosquitto is not installed).</summary>

@@ -32,6 +32,12 @@ public sealed class MqttTestClient : IAsyncDisposable
     /// <summary>The client id (test name plus the given suffix).</summary>
     public string ClientId { get; }
 
+    /// <summary>The topic of the client's will message, if any.</summary>
+    public string? WillTopic { get; private init; }
+
+    /// <summary>The payload of the client's will message.</summary>
+    public string WillPayload => "will-" + ClientId;
+
     /// <summary>The underlying MQTTnet client.</summary>
     public IMqttClient Client { get; }
 
@@ -55,6 +61,7 @@ public sealed class MqttTestClient : IAsyncDisposable
     /// <param name="sessionExpirySeconds">0 for a session that ends with the connection; more for a persistent session.</param>
     /// <param name="clientId">An explicit client id (to reconnect to a persistent session); by default a new id from the test name.</param>
     /// <param name="cleanStart">Whether to discard an existing session.</param>
+    /// <param name="willTopic">When set, a QoS 1 will message with payload <c>will-&lt;client id&gt;</c> on this topic.</param>
     /// <param name="cancellationToken">Cancels the connect.</param>
     public static async Task<MqttTestClient> ConnectAsync(
         int port,
@@ -62,9 +69,10 @@ public sealed class MqttTestClient : IAsyncDisposable
         uint sessionExpirySeconds = 0,
         string? clientId = null,
         bool cleanStart = true,
+        string? willTopic = null,
         CancellationToken cancellationToken = default)
     {
-        var client = new MqttTestClient(port, clientId ?? TestClientId(suffix), new MqttClientFactory().CreateMqttClient());
+        var client = new MqttTestClient(port, clientId ?? TestClientId(suffix), new MqttClientFactory().CreateMqttClient()) { WillTopic = willTopic };
         await client.ReconnectAsync(sessionExpirySeconds, cleanStart, cancellationToken);
         return client;
     }
@@ -75,14 +83,18 @@ public sealed class MqttTestClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the connect.</param>
     public async Task ReconnectAsync(uint sessionExpirySeconds, bool cleanStart, CancellationToken cancellationToken)
     {
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", _port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(ClientId)
             .WithCleanStart(cleanStart)
-            .WithSessionExpiryInterval(sessionExpirySeconds)
-            .Build();
-        ConnectResult = await Client.ConnectAsync(options, cancellationToken);
+            .WithSessionExpiryInterval(sessionExpirySeconds);
+        if (WillTopic is not null)
+        {
+            builder = builder.WithWillTopic(WillTopic).WithWillPayload(WillPayload).WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        ConnectResult = await Client.ConnectAsync(builder.Build(), cancellationToken);
     }
 
     /// <summary>Subscribes one topic filter at QoS 1.</summary>
