@@ -143,6 +143,8 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
         await b.SubscribeAsync($"$share/g/{topic}", Ct);
         await a.DisconnectAsync(Ct);
         await b.DisconnectAsync(Ct);
+        await WaitUntilDisconnectedAsync(fixture.Broker, a.ClientId);
+        await WaitUntilDisconnectedAsync(fixture.Broker, b.ClientId);
 
         var sent = await publisher.PublishManyAsync(topic, 40, "m", Ct);
         await a.ReconnectAsync(300, cleanStart: false, Ct);
@@ -257,6 +259,7 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
         await using var publisher = await limited.ConnectClientAsync("pub", cancellationToken: Ct);
         await subscriber.SubscribeAsync(topic, Ct);
         await subscriber.DisconnectAsync(Ct);
+        await WaitUntilDisconnectedAsync(limited.Broker, subscriber.ClientId);
 
         var sent = await publisher.PublishManyAsync(topic, limit * 2, "m", Ct);
 
@@ -271,5 +274,16 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
         await subscriber.ReconnectAsync(300, cleanStart: false, Ct);
         await MqttTestClient.WaitUntilAsync(() => subscriber.Received.Count >= limit, "the queued messages after reconnect", Ct);
         Assert.Equal(sent.Take(limit), subscriber.Received);
+    }
+
+    // A DISCONNECT travels on its own connection: wait until the broker has processed it before publishing.
+    static async Task WaitUntilDisconnectedAsync(EmbeddedMqttBroker broker, string clientId)
+    {
+        using var deadline = new CancellationTokenSource(MqttTestClient.HangGuard, TimeProvider.System);
+        while ((await broker.Server.GetClientsAsync()).Any(c => c.Id == clientId))
+        {
+            Assert.False(deadline.IsCancellationRequested, $"{clientId} still connected after {MqttTestClient.HangGuard.TotalSeconds} s");
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, Ct);
+        }
     }
 }
