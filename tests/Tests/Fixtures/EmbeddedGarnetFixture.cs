@@ -13,7 +13,7 @@ public sealed class EmbeddedGarnetFixture : IAsyncLifetime
     public string DataDirectory => directory.Path;
 
     /// <summary>The port of the running store.</summary>
-    public int Port { get; } = LoopbackPorts.GetFree();
+    public int Port { get; } = FreePort.Get();
 
     /// <summary>A StackExchange.Redis connection string for the store.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
