@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace OrleansAio.Tests.Fixtures;
+
+/// <summary>A real Redis server (Debian's <c>redis-server</c>) on a free loopback port, started and stopped by the test.</summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    /// <summary>The message of tests skipped because Redis is missing.</summary>
+    public const string SkipMessage = "Redis is not installed; install it: apt-get install -y redis-server";
+
+    private readonly Process process;
+    private readonly TempDirectory directory;
+
+    private RedisServer(Process process, TempDirectory directory, int port)
+    {
+        this.process = process;
+        this.directory = directory;
+        Port = port;
+    }
+
+    /// <summary>The port Redis listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>A StackExchange.Redis connection string.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    /// <summary>The path of <c>redis-server</c>, or <see langword="null"/> when it is not installed.</summary>
+    public static string? ExecutablePath =>
+        new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server" }.FirstOrDefault(File.Exists);
+
+    /// <summary>Starts Redis with persistence off in a temporary directory and waits until it accepts connections.</summary>
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    {
+        var executable = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
+        var directory = new TempDirectory("redis");
+        var port = FreePort.Get();
+        var startInfo = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--dir", directory.Path })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("redis-server did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new RedisServer(process, directory, port);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
+                return server;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+        directory.Dispose();
+    }
+}
