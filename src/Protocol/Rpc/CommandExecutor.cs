@@ -168,6 +168,12 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await StopListeningAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task StopListeningAsync()
+    {
         OrderedDispatcher? running;
         lock (gate)
         {
@@ -180,8 +186,6 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
             mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
             await running.DisposeAsync().ConfigureAwait(false);
         }
-
-        GC.SuppressFinalize(this);
     }
 
     private async Task StartCoreAsync(int? preferredDispatchConcurrency, CancellationToken cancellationToken)
@@ -222,25 +226,34 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         }
 
         mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        var options = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        MqttClientSubscribeResult result;
         try
         {
-            result = await mqttClient.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
-        {
-            throw AioProtocolException.MqttError($"Subscribing command '{commandName}' to '{filter}' failed: {ex.Message}", ex);
-        }
-
-        foreach (var item in result.Items)
-        {
-            if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+            var options = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build();
+            MqttClientSubscribeResult result;
+            try
             {
-                throw AioProtocolException.MqttError($"The broker refused the subscription of command '{commandName}' to '{filter}': SUBACK reason code {item.ResultCode}");
+                result = await mqttClient.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
+            {
+                throw AioProtocolException.MqttError($"Subscribing command '{commandName}' to '{filter}' failed: {ex.Message}", ex);
+            }
+
+            foreach (var item in result.Items)
+            {
+                if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+                {
+                    throw AioProtocolException.MqttError($"The broker refused the subscription of command '{commandName}' to '{filter}': SUBACK reason code {item.ResultCode}");
+                }
+            }
+        }
+        catch
+        {
+            // Leave the envoy unstarted so that a later StartAsync subscribes again.
+            await StopListeningAsync().ConfigureAwait(false);
+            throw;
         }
 
         ProtocolLog.Subscribed(logger, $"CommandExecutor '{commandName}'", filter);

@@ -91,25 +91,34 @@ public class TelemetryReceiver<T> : IAsyncDisposable
         }
 
         mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        var options = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce, noLocal: false)
-            .Build();
-        MqttClientSubscribeResult result;
         try
         {
-            result = await mqttClient.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
-        {
-            throw AioProtocolException.MqttError($"Subscribing to '{filter}' failed: {ex.Message}", ex);
-        }
-
-        foreach (var item in result.Items)
-        {
-            if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+            var options = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce, noLocal: false)
+                .Build();
+            MqttClientSubscribeResult result;
+            try
             {
-                throw AioProtocolException.MqttError($"The broker refused the subscription to '{filter}': SUBACK reason code {item.ResultCode}");
+                result = await mqttClient.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
+            {
+                throw AioProtocolException.MqttError($"Subscribing to '{filter}' failed: {ex.Message}", ex);
+            }
+
+            foreach (var item in result.Items)
+            {
+                if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+                {
+                    throw AioProtocolException.MqttError($"The broker refused the subscription to '{filter}': SUBACK reason code {item.ResultCode}");
+                }
+            }
+        }
+        catch
+        {
+            // Leave the envoy unstarted so that a later StartAsync subscribes again.
+            await StopListeningAsync().ConfigureAwait(false);
+            throw;
         }
 
         ProtocolLog.Subscribed(logger, "TelemetryReceiver", filter);
@@ -160,6 +169,12 @@ public class TelemetryReceiver<T> : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await StopListeningAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task StopListeningAsync()
+    {
         OrderedDispatcher? running;
         lock (gate)
         {
@@ -172,8 +187,6 @@ public class TelemetryReceiver<T> : IAsyncDisposable
             mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
             await running.DisposeAsync().ConfigureAwait(false);
         }
-
-        GC.SuppressFinalize(this);
     }
 
     private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
