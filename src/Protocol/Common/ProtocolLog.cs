@@ -23,7 +23,7 @@ internal static partial class ProtocolLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Component} unsubscribed from {Filter}")]
     public static partial void Unsubscribed(ILogger logger, string component, string filter);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Command '{CommandName}': ignored a response: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Command '{CommandName}': ignored a response: {Reason}")]
     public static partial void ResponseIgnored(ILogger logger, string commandName, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Command '{CommandName}': request {CorrelationId} answered with status {Status}")]
