@@ -35,6 +35,7 @@ internal sealed class StubMqttBroker
     private readonly List<ushort> acknowledgements = [];
     private readonly Channel<ushort> ackFeed = Channel.CreateUnbounded<ushort>();
     private TaskCompletionSource connectionLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StubMqttClient? current;
     private long epoch;
     private int nextIncomingPacketId;
@@ -209,6 +210,17 @@ internal sealed class StubMqttBroker
         return client is null ? Task.CompletedTask : client.LoseConnectionAsync();
     }
 
+    /// <summary>Waits until a client is connected (after a simulated connection loss, until it reconnected).</summary>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>A task completing when a client is connected.</returns>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return connectedSignal.Task.WaitAsync(cancellationToken);
+        }
+    }
+
     internal MqttClientConnectResult Connect(StubMqttClient client)
     {
         lock (gate)
@@ -216,6 +228,7 @@ internal sealed class StubMqttBroker
             var sessionPresent = everConnected;
             everConnected = true;
             current = client;
+            connectedSignal.TrySetResult();
             return new MqttClientConnectResult
             {
                 ResultCode = MqttClientConnectResultCode.Success,
@@ -238,6 +251,10 @@ internal sealed class StubMqttBroker
             epoch++;
             lost = connectionLost;
             connectionLost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (connectedSignal.Task.IsCompleted)
+            {
+                connectedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
         }
 
         lost.TrySetResult();

@@ -39,7 +39,8 @@ internal sealed record MetlCase(
     IReadOnlyList<string> Requires,
     MetlPrologue Prologue,
     IReadOnlyList<MetlAction> Actions,
-    MetlEpilogue? Epilogue);
+    MetlEpilogue? Epilogue,
+    MetlAction? PrologueProbe);
 
 /// <summary>The expected error of an operation (<c>catch</c>).</summary>
 internal sealed record MetlCatch(

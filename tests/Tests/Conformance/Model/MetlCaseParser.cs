@@ -34,12 +34,36 @@ internal static class MetlCaseParser
             var epilogue = r.Map("epilogue");
             var parsedEpilogue = epilogue.HasValue ? ParseEpilogue(epilogue.Value, suite) : null;
             r.Done();
-            return new MetlCase(fileName, suite, testName, condition, expect, requires, prologue, actions, parsedEpilogue);
+            return new MetlCase(fileName, suite, testName, condition, expect, requires, prologue, actions, parsedEpilogue, DefaultProbe(suite, defaults));
         }
         catch (MetlFormatException ex)
         {
             throw new MetlFormatException($"{fileName}: {ex.Message}", ex);
         }
+    }
+
+    // Invokers and senders have no start step: a prologue catch is surfaced by one default invoke/send (protocol.md §2.4).
+    private static MetlAction? DefaultProbe(MetlSuite suite, MetlMap? defaults)
+    {
+        List<KeyValuePair<string, MetlNode>> entries = suite switch
+        {
+            MetlSuite.CommandInvoker =>
+            [
+                new("action", new MetlScalar("prologue.probe.action", "invoke command", quoted: false)),
+                new("invocation-index", new MetlScalar("prologue.probe.invocation-index", "0", quoted: false)),
+            ],
+            MetlSuite.TelemetrySender => [new("action", new MetlScalar("prologue.probe.action", "send telemetry", quoted: false))],
+            _ => [],
+        };
+        if (entries.Count == 0)
+        {
+            return null;
+        }
+
+        var root = new MetlMap(string.Empty, [new("actions", new MetlList("prologue.probe", [new MetlMap("prologue.probe", entries)]))]);
+        var merged = (MetlMap)MetlDefaults.Apply(root, defaults);
+        merged.TryGet("actions", out var list);
+        return ParseAction(((MetlList)list).Items[0], suite);
     }
 
     private static T Required<T>(Field<T> field, string key) =>
