@@ -184,17 +184,24 @@ internal sealed class StubMqttBroker
     /// <param name="packetId">Its packet ID.</param>
     /// <param name="cancellationToken">Ends the wait for the handlers.</param>
     /// <returns>A task completing when the message was handed over.</returns>
-    public Task DeliverAsync(MqttApplicationMessage message, ushort packetId, CancellationToken cancellationToken)
+    public async Task DeliverAsync(MqttApplicationMessage message, ushort packetId, CancellationToken cancellationToken)
     {
-        StubMqttClient client;
-        lock (gate)
+        while (true)
         {
-            client = current is { IsConnected: true } c
-                ? c
-                : throw new InvalidOperationException("cannot deliver a message: the stub MQTT client is not connected");
-        }
+            // After a simulated connection loss the broker delivers once the client has reconnected.
+            await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+            StubMqttClient? client;
+            lock (gate)
+            {
+                client = current is { IsConnected: true } c ? c : null;
+            }
 
-        return client.ReceiveAsync(message, packetId, cancellationToken);
+            if (client is not null)
+            {
+                await client.ReceiveAsync(message, packetId, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
     }
 
     /// <summary>Simulates the loss of the current connection: owed PUBACKs die with it, unacknowledged PUBLISHes fail.</summary>

@@ -467,7 +467,7 @@ internal abstract class MetlRunner : IAsyncDisposable
     {
         if (needsReconnection)
         {
-            var session = await MetlSessionClient.ConnectAsync(Broker, ClientId, Logs, Clock, CancellationToken).ConfigureAwait(false);
+            var session = await MetlSessionClient.ConnectAsync(Broker, ClientId, Logs, CancellationToken).ConfigureAwait(false);
             Mqtt = session;
             connection = session;
             return;
@@ -488,8 +488,6 @@ internal abstract class MetlRunner : IAsyncDisposable
             // Without a session client nobody else reconnects: do what the session client would, at once, session present.
             await stubClient.ConnectAsync(stubClient.Options, CancellationToken).ConfigureAwait(false);
         }
-
-        await Guarded(action, Broker.WaitConnectedAsync(CancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>MQTT options for the stub: MQTT 5, the case's client ID, persistent session.</summary>
