@@ -72,21 +72,26 @@ internal sealed class OrderedDispatcher : IAsyncDisposable
             }
 
             await slots.WaitAsync(stopping.Token).ConfigureAwait(false);
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await work().ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    ProtocolLog.DispatchFailed(logger, ex);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            });
+
+            // Started from the pump so handlers are entered in arrival order; each runs on until its first await here, then
+            // continues on the thread pool while the pump moves on.
+            _ = RunAsync(work);
+        }
+    }
+
+    private async Task RunAsync(Func<Task> work)
+    {
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ProtocolLog.DispatchFailed(logger, ex);
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 }

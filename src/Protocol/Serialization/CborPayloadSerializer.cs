@@ -23,7 +23,7 @@ public sealed class CborPayloadSerializer : IPayloadSerializer
     /// <summary>The content type this serializer writes and accepts.</summary>
     public const string ContentType = "application/cbor";
 
-    private readonly Dictionary<Type, object> converters = [];
+    private readonly Dictionary<Type, CborConverter> converters = [];
 
     /// <summary>Registers the converter for <typeparamref name="T"/> (replacing an earlier one).</summary>
     /// <typeparam name="T">The application type.</typeparam>
@@ -47,9 +47,9 @@ public sealed class CborPayloadSerializer : IPayloadSerializer
         var writer = new CborWriter(CborConformanceMode.Strict);
         try
         {
-            if (converters.TryGetValue(typeof(T), out var converter))
+            if (converters.TryGetValue(payload.GetType(), out var converter) || converters.TryGetValue(typeof(T), out converter))
             {
-                ((CborConverter<T>)converter).Write(writer, payload);
+                converter.WriteObject(writer, payload);
             }
             else
             {
@@ -79,7 +79,7 @@ public sealed class CborPayloadSerializer : IPayloadSerializer
             T? value;
             if (converters.TryGetValue(typeof(T), out var converter))
             {
-                value = ((CborConverter<T>)converter).Read(reader);
+                value = (T?)converter.ReadObject(reader);
             }
             else
             {

@@ -28,11 +28,8 @@ public sealed class JsonPayloadSerializer : IPayloadSerializer
         this.options = options ?? DefaultOptions;
     }
 
-    /// <summary>The default options: nulls omitted, default (ASCII-escaping) encoder.</summary>
-    public static JsonSerializerOptions DefaultOptions { get; } = new()
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    /// <summary>The default options (read-only): nulls omitted, default (ASCII-escaping) encoder.</summary>
+    public static JsonSerializerOptions DefaultOptions { get; } = CreateDefaultOptions();
 
     /// <inheritdoc />
     public SerializedPayloadContext ToBytes<T>(T? payload)
@@ -71,5 +68,12 @@ public sealed class JsonPayloadSerializer : IPayloadSerializer
         {
             throw AioProtocolException.PayloadInvalid($"The payload is not valid JSON for {typeof(T).Name}: {ex.Message}", innerException: ex);
         }
+    }
+
+    private static JsonSerializerOptions CreateDefaultOptions()
+    {
+        var options = new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
     }
 }
