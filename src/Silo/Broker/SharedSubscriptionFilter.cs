@@ -1,5 +1,3 @@
-using MQTTnet;
-
 namespace OrleansAio.Silo.Broker;
 
 /// <summary>
@@ -62,7 +60,7 @@ public readonly record struct SharedSubscriptionFilter(string Group, string Filt
         }
 
         var filterText = filter.ToString();
-        if (MqttTopicFilterComparer.Compare("a", filterText) == MqttTopicFilterCompareResult.FilterInvalid)
+        if (!IsValidTopicFilter(filterText))
         {
             error = $"The topic filter '{filterText}' in '{topicFilter}' is not a valid MQTT topic filter.";
             return false;
@@ -70,6 +68,28 @@ public readonly record struct SharedSubscriptionFilter(string Group, string Filt
 
         result = new SharedSubscriptionFilter(group.ToString(), filterText);
         error = string.Empty;
+        return true;
+    }
+
+    // MQTT 5 §4.7.1: '#' only as the whole last level, '+' only as a whole level. (MqttTopicFilterComparer does not reject
+    // "a/#/b", so it cannot serve as the validator.)
+    static bool IsValidTopicFilter(string filter)
+    {
+        var levels = filter.Split('/');
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var level = levels[i];
+            if (level.Contains('#', StringComparison.Ordinal) && (level.Length != 1 || i != levels.Length - 1))
+            {
+                return false;
+            }
+
+            if (level.Contains('+', StringComparison.Ordinal) && level.Length != 1)
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

@@ -33,6 +33,10 @@ internal sealed class SharedSubscriptionRouter
     // One choice of members per published message: MQTTnet passes the same MqttApplicationMessage to every receiver.
     readonly ConditionalWeakTable<MqttApplicationMessage, MessageRouting> _routings = new();
 
+    // MQTTnet processes the filters of one SUBSCRIBE ordered by QoS (highest first) and lists the SUBACK reason codes in that
+    // order, not in the packet's order. For packets with mixed QoS the permutation is kept here and the SUBACK restored.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string ClientId, ushort PacketIdentifier), int[]> _subAckOrders = new();
+
     readonly ILogger _logger;
     readonly Counter<long> _routedToGroups;
 
@@ -86,6 +90,18 @@ internal sealed class SharedSubscriptionRouter
             case MqttUnsubscribePacket unsubscribe:
                 RewriteUnsubscribe(args.ClientId, unsubscribe);
                 break;
+            case MqttDisconnectPacket:
+                // Stop choosing this member now rather than when MQTTnet reports the disconnect (after it has deleted a
+                // non-persistent session, which would lose messages chosen for it in between).
+                lock (_gate)
+                {
+                    if (_clients.TryGetValue(args.ClientId, out var client))
+                    {
+                        client.IsConnected = false;
+                    }
+                }
+
+                break;
         }
 
         return Task.CompletedTask;
@@ -93,6 +109,7 @@ internal sealed class SharedSubscriptionRouter
 
     void RewriteSubscribe(string clientId, MqttSubscribePacket packet)
     {
+        RememberSubAckOrder(clientId, packet);
         foreach (var topicFilter in packet.TopicFilters)
         {
             if (!SharedSubscriptionFilter.IsShared(topicFilter.Topic))
@@ -117,6 +134,36 @@ internal sealed class SharedSubscriptionRouter
             // MQTT 5 §4.8.2: retained messages are not sent to a shared subscription when it is established.
             topicFilter.RetainHandling = MqttRetainHandling.DoNotSendOnSubscribe;
         }
+    }
+
+    void RememberSubAckOrder(string clientId, MqttSubscribePacket packet)
+    {
+        var filters = packet.TopicFilters;
+        if (filters.Count < 2 || filters.TrueForAll(f => f.QualityOfServiceLevel == filters[0].QualityOfServiceLevel))
+        {
+            return;
+        }
+
+        // The same stable ordering MQTTnet applies (OrderByDescending keeps packet order among equal QoS).
+        var processingOrder = Enumerable.Range(0, filters.Count).OrderByDescending(i => filters[i].QualityOfServiceLevel).ToArray();
+        _subAckOrders[(clientId, packet.PacketIdentifier)] = processingOrder;
+    }
+
+    void RestoreSubAckOrder(string clientId, MqttSubAckPacket subAck)
+    {
+        if (!_subAckOrders.TryRemove((clientId, subAck.PacketIdentifier), out var processingOrder) ||
+            subAck.ReasonCodes is null || subAck.ReasonCodes.Count != processingOrder.Length)
+        {
+            return;
+        }
+
+        var inPacketOrder = new MqttSubscribeReasonCode[processingOrder.Length];
+        for (var k = 0; k < processingOrder.Length; k++)
+        {
+            inPacketOrder[processingOrder[k]] = subAck.ReasonCodes[k];
+        }
+
+        subAck.ReasonCodes = [.. inPacketOrder];
     }
 
     void RewriteUnsubscribe(string clientId, MqttUnsubscribePacket packet)
@@ -149,7 +196,11 @@ internal sealed class SharedSubscriptionRouter
 
     Task OnOutboundPacketAsync(InterceptingPacketEventArgs args)
     {
-        if (args.Packet is MqttConnAckPacket connAck && connAck.ReasonCode == MqttConnectReasonCode.Success)
+        if (args.Packet is MqttSubAckPacket subAck)
+        {
+            RestoreSubAckOrder(args.ClientId, subAck);
+        }
+        else if (args.Packet is MqttConnAckPacket connAck && connAck.ReasonCode == MqttConnectReasonCode.Success)
         {
             connAck.SharedSubscriptionAvailable = true;
             if (!connAck.IsSessionPresent)
@@ -300,6 +351,8 @@ internal sealed class SharedSubscriptionRouter
             return Task.CompletedTask;
         }
 
+        // A SUBSCRIBE whose SUBACK never went out.
+        ForgetSubAckOrders(args.ClientId);
         lock (_gate)
         {
             if (_clients.TryGetValue(args.ClientId, out var client))
@@ -313,6 +366,17 @@ internal sealed class SharedSubscriptionRouter
         }
 
         return Task.CompletedTask;
+    }
+
+    void ForgetSubAckOrders(string clientId)
+    {
+        foreach (var key in _subAckOrders.Keys)
+        {
+            if (string.Equals(key.ClientId, clientId, StringComparison.Ordinal))
+            {
+                _subAckOrders.TryRemove(key, out _);
+            }
+        }
     }
 
     Task OnSessionDeletedAsync(SessionDeletedEventArgs args)
