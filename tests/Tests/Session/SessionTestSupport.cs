@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansAio.Tests.Session;
@@ -47,20 +45,6 @@ internal static class SessionTestSupport
         {
             Assert.Fail($"Hang guard: {what} did not complete");
             throw;
-        }
-    }
-
-    public static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
         }
     }
 }
