@@ -33,6 +33,7 @@ internal sealed class TestSession : IAsyncDisposable
         };
         client.DisconnectedAsync += _ =>
         {
+            PendingAtLastDisconnect = client.PendingOperationCount;
             Interlocked.Increment(ref disconnects);
             return Task.CompletedTask;
         };
@@ -57,6 +58,9 @@ internal sealed class TestSession : IAsyncDisposable
     public int Connects => Volatile.Read(ref connects);
 
     public int Disconnects => Volatile.Read(ref disconnects);
+
+    /// <summary>How many operations were queued or in flight when the last disconnect was reported.</summary>
+    public int PendingAtLastDisconnect { get; private set; }
 
     public TaskCompletionSource<MqttSessionLostEventArgs> SessionLost { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
