@@ -569,17 +569,17 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
 
     private List<MqttUserProperty> ConnectUserProperties()
     {
-        if (!options.EnableAioBrokerFeatures)
+        var properties = new List<MqttUserProperty>();
+        if (options.EnableAioBrokerFeatures)
         {
-            return [];
+            properties.Add(new MqttUserProperty("metriccategory", Encoding.UTF8.GetBytes(options.MetricCategory)));
+            if (options.RequestSessionPersistence)
+            {
+                properties.Add(new MqttUserProperty("aio-persistence", "true"u8.ToArray()));
+            }
         }
 
-        var properties = new List<MqttUserProperty> { new("metriccategory", Encoding.UTF8.GetBytes(options.MetricCategory)) };
-        if (options.RequestSessionPersistence)
-        {
-            properties.Add(new MqttUserProperty("aio-persistence", "true"u8.ToArray()));
-        }
-
+        properties.AddRange(options.ConnectUserProperties);
         return properties;
     }
 

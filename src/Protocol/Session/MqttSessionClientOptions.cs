@@ -1,3 +1,4 @@
+using MQTTnet.Packets;
 using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Protocol.Session;
@@ -53,6 +54,12 @@ public sealed class MqttSessionClientOptions
 
     /// <summary>Whether to send <c>aio-persistence=true</c>, asking the AIO broker to persist the session; default <see langword="false"/>.</summary>
     public bool RequestSessionPersistence { get; set; }
+
+    /// <summary>
+    /// Extra CONNECT user properties sent on every connect, after the AIO broker ones (for example the <c>fault:*</c> properties of
+    /// the faultable test broker).
+    /// </summary>
+    public IList<MqttUserProperty> ConnectUserProperties { get; } = [];
 
     /// <summary>How long the SAT token file must be quiet after a change before it is re-read; default 250 ms.</summary>
     public TimeSpan SatFileChangeDebounce { get; set; } = TimeSpan.FromMilliseconds(250);
