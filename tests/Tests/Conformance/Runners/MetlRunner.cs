@@ -87,20 +87,15 @@ internal abstract class MetlRunner : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Disposal never throws: a failure here must not mask the check failure that ended the case; it is logged instead.
         Clock.UnfreezeAll();
-        try
+        await DisposeQuietlyAsync("components", DisposeComponentsAsync).ConfigureAwait(false);
+        if (connection is not null)
         {
-            await DisposeComponentsAsync().ConfigureAwait(false);
+            await DisposeQuietlyAsync("MQTT connection", connection.DisposeAsync).ConfigureAwait(false);
         }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
 
-            await Context.DisposeAsync().ConfigureAwait(false);
-        }
+        await DisposeQuietlyAsync("application context", Context.DisposeAsync).ConfigureAwait(false);
     }
 
     /// <summary>Builds and starts the prologue's components.</summary>
@@ -429,6 +424,18 @@ internal abstract class MetlRunner : IAsyncDisposable
         else if (error is not null)
         {
             throw new MetlCheckFailedException($"stopping the components failed unexpectedly: {error}", error);
+        }
+    }
+
+    private async Task DisposeQuietlyAsync(string what, Func<ValueTask> dispose)
+    {
+        try
+        {
+            await dispose().AsTask().WaitAsync(Guard).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(Logs.CreateLogger(nameof(MetlRunner)), ex, "Disposing the {What} of {Case} failed", what, Case.FileName);
         }
     }
 
