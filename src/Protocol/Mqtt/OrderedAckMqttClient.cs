@@ -181,6 +181,13 @@ public sealed partial class OrderedAckMqttClient : IMqttPubSubClient
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
     {
+        if (client.IsConnected)
+        {
+            // MQTTnet raises the event on a background task; a late one from a failed earlier connect attempt can arrive after
+            // the next connect succeeded, and must not discard the acknowledgements owed on the live connection.
+            return Task.CompletedTask;
+        }
+
         int dropped;
         lock (gate)
         {

@@ -13,13 +13,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>The skip message for machines without Mosquitto.</summary>
     public const string SkipMessage = "Mosquitto is not installed; install Mosquitto: apt-get install -y mosquitto";
 
-    readonly Process _process;
     readonly string _directory;
+    readonly string _config;
+    Process _process;
 
-    MosquittoBroker(Process process, string directory, int port)
+    MosquittoBroker(Process process, string directory, string config, int port)
     {
         _process = process;
         _directory = directory;
+        _config = config;
         Port = port;
     }
 
@@ -50,18 +52,65 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     /// <summary>Starts Mosquitto on a free port and waits until it accepts TCP connections.</summary>
     /// <param name="cancellationToken">Cancels waiting.</param>
+    /// <param name="persistent">
+    /// Whether Mosquitto saves sessions and queued messages in its directory when it stops (SIGTERM in <see cref="RestartAsync"/>)
+    /// and loads them when it starts again.
+    /// </param>
     /// <exception cref="InvalidOperationException">Mosquitto is not installed, exited, or did not accept connections in time.</exception>
-    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken)
+    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken, bool persistent = false)
     {
-        var executable = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
+        _ = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
         var port = FreePort.Get();
         var directory = Directory.CreateTempSubdirectory("mosquitto-").FullName;
         var config = Path.Combine(directory, "mosquitto.conf");
+        // Started as root, Mosquitto drops to the mosquitto user, which cannot write the private temporary directory.
+        var persistence = persistent ? $"persistence true\npersistence_location {directory}/\nuser root\n" : "persistence false\n";
         await File.WriteAllTextAsync(
             config,
-            $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 10000\n",
+            $"listener {port} 127.0.0.1\nallow_anonymous true\n{persistence}max_queued_messages 10000\n",
             cancellationToken);
 
+        var broker = new MosquittoBroker(Launch(config), directory, config, port);
+        await broker.WaitUntilListeningAsync(cancellationToken);
+        return broker;
+    }
+
+    /// <summary>
+    /// Stops Mosquitto gracefully (SIGTERM, so a persistent broker saves its sessions), then starts it again on the same port
+    /// with the same configuration and waits until it accepts TCP connections.
+    /// </summary>
+    /// <param name="downtime">How long the broker stays down.</param>
+    /// <param name="cancellationToken">Cancels waiting.</param>
+    public async Task RestartAsync(TimeSpan downtime, CancellationToken cancellationToken)
+    {
+        await StopAsync(cancellationToken);
+        await Task.Delay(downtime, TimeProvider.System, cancellationToken);
+        _process.Dispose();
+        _process = Launch(_config);
+        await WaitUntilListeningAsync(cancellationToken);
+    }
+
+    /// <summary>Stops Mosquitto gracefully with SIGTERM and waits for it to exit.</summary>
+    /// <param name="cancellationToken">Cancels waiting.</param>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
+            ?? throw new InvalidOperationException("Could not run kill."))
+        {
+            await kill.WaitForExitAsync(cancellationToken);
+        }
+
+        await _process.WaitForExitAsync(cancellationToken);
+    }
+
+    static Process Launch(string config)
+    {
+        var executable = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
         var startInfo = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -75,22 +124,26 @@ public sealed class MosquittoBroker : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return process;
+    }
 
-        var broker = new MosquittoBroker(process, directory, port);
+    async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
+    {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20), TimeProvider.System);
         while (true)
         {
-            if (process.HasExited)
+            if (_process.HasExited)
             {
-                await broker.DisposeAsync();
-                throw new InvalidOperationException($"Mosquitto exited with code {process.ExitCode} before accepting connections on port {port}.");
+                var code = _process.ExitCode;
+                await DisposeAsync();
+                throw new InvalidOperationException($"Mosquitto exited with code {code} before accepting connections on port {Port}.");
             }
 
             using var probe = new TcpClient();
             try
             {
-                await probe.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                return broker;
+                await probe.ConnectAsync(IPAddress.Loopback, Port, cancellationToken);
+                return;
             }
             catch (SocketException) when (!deadline.IsCancellationRequested)
             {
@@ -98,8 +151,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
             }
             catch (SocketException exception)
             {
-                await broker.DisposeAsync();
-                throw new InvalidOperationException($"Mosquitto did not accept connections on port {port} within 20 s.", exception);
+                await DisposeAsync();
+                throw new InvalidOperationException($"Mosquitto did not accept connections on port {Port} within 20 s.", exception);
             }
         }
     }
