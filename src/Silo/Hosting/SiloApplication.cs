@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Protocol.Session;
 using OrleansAio.Silo.Broker;
 using OrleansAio.Silo.ClusterJournal;
 using OrleansAio.Silo.Mqtt;
@@ -86,10 +87,17 @@ public sealed partial class SiloApplication : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
 
         // Hosted services start in registration order and stop in reverse: the MQTT session comes up before the silo.
+        var sessionOptions = new MqttSessionClientOptions
+        {
+            ConnectionAttemptTimeout = options.ConnectTimeout,
+            MaxPendingMessages = options.MqttMaxPendingOperations,
+        };
         builder.Services.AddSingleton(sp => new SiloMqttConnection(
             mqtt,
             brokerOptions is null ? $"ConnectionStrings:{SiloHostOptions.MqttConnectionStringName}" : $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}",
-            sp.GetRequiredService<ILoggerFactory>()));
+            sessionOptions,
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IMqttPubSubClient>(sp => sp.GetRequiredService<SiloMqttConnection>().Client);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloMqttConnection>());
         builder.Services.AddHealthChecks().AddCheck<SiloMqttConnection>("mqtt");

@@ -52,6 +52,12 @@ public sealed class SiloHostOptions
     /// <summary>The MQTT client id of the silo's shared connection; empty derives <c>{ServiceId}-{host}-{SiloPort}</c>.</summary>
     public string? MqttClientId { get; set; }
 
+    /// <summary>
+    /// How many publishes, subscribes and unsubscribes the shared MQTT session holds while disconnected; beyond that a new
+    /// operation fails at once (drop-new). Default 100,000.
+    /// </summary>
+    public int MqttMaxPendingOperations { get; set; } = 100_000;
+
     /// <summary>How long to wait for the MQTT broker and Redis at start before failing. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

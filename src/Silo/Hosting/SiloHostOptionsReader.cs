@@ -79,6 +79,11 @@ internal static partial class SiloHostOptionsReader
         RequireText(nameof(SiloHostOptions.GarnetMemory), options.GarnetMemory);
         RequireText(nameof(SiloHostOptions.GarnetIndexSize), options.GarnetIndexSize);
         RequirePositive(nameof(SiloHostOptions.ConnectTimeout), options.ConnectTimeout);
+        if (options.MqttMaxPendingOperations < 1)
+        {
+            throw Invalid(nameof(SiloHostOptions.MqttMaxPendingOperations), $"{options.MqttMaxPendingOperations} must be at least 1");
+        }
+
         RequirePositive(nameof(SiloHostOptions.ShutdownTimeout), options.ShutdownTimeout);
     }
 

@@ -1,37 +1,41 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using MQTTnet;
+using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Protocol.Session;
+using OrleansAio.Silo.Hosting;
 
 namespace OrleansAio.Silo.Mqtt;
 
 /// <summary>
-/// The silo's one MQTT session, shared by every capability through <see cref="IMqttPubSubClient"/>. Connects when the host starts
-/// (before the Orleans silo) and disconnects when it stops (after the silo).
+/// The silo's one MQTT session (a <see cref="MqttSessionClient"/>: persistent session, reconnection with backoff, operations
+/// queued across reconnects), shared by every capability through <see cref="IMqttPubSubClient"/>. Connects when the host starts,
+/// before the Orleans silo, and disconnects when it stops, after the silo.
 /// </summary>
 public sealed partial class SiloMqttConnection : IHostedService, IHealthCheck, IAsyncDisposable
 {
     private readonly MqttConnectionSettings settings;
     private readonly string settingName;
     private readonly ILogger logger;
-    private readonly IMqttClient client;
-    private readonly OrderedAckMqttClient pubSub;
+    private readonly MqttSessionClient session;
 
     /// <summary>Creates the connection; nothing is sent before <see cref="StartAsync"/>.</summary>
     /// <param name="settings">Where the broker is and how to authenticate.</param>
     /// <param name="settingName">The configuration key the settings came from, named in start-up errors.</param>
+    /// <param name="sessionOptions">Reconnection and queue options of the session client.</param>
     /// <param name="loggerFactory">Logger factory.</param>
-    public SiloMqttConnection(MqttConnectionSettings settings, string settingName, ILoggerFactory loggerFactory)
+    /// <param name="timeProvider">The clock for reconnection backoff.</param>
+    public SiloMqttConnection(
+        MqttConnectionSettings settings, string settingName, MqttSessionClientOptions sessionOptions, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         this.settings = settings;
         this.settingName = settingName;
         logger = loggerFactory.CreateLogger<SiloMqttConnection>();
-        client = new MqttClientFactory().CreateMqttClient();
-        pubSub = new OrderedAckMqttClient(client, loggerFactory.CreateLogger<OrderedAckMqttClient>());
-        client.DisconnectedAsync += args =>
+        session = new MqttSessionClient(sessionOptions, loggerFactory, timeProvider);
+        session.DisconnectedAsync += args =>
         {
             if (args.ClientWasConnected)
             {
@@ -40,65 +44,78 @@ public sealed partial class SiloMqttConnection : IHostedService, IHealthCheck, I
 
             return Task.CompletedTask;
         };
+        session.SessionLostAsync += args =>
+        {
+            LogSessionLost(settings.ClientId, args.FailedOperations, args.RestoredSubscriptions.Count);
+            return Task.CompletedTask;
+        };
+        session.SessionClosedAsync += args =>
+        {
+            if (args.Error is not null)
+            {
+                LogSessionClosed(args.Error, settings.ClientId);
+            }
+
+            return Task.CompletedTask;
+        };
     }
 
     /// <summary>The shared session, for every capability of the silo.</summary>
-    public IMqttPubSubClient Client => pubSub;
+    public IMqttPubSubClient Client => session;
 
     /// <summary>Whether the session is connected now.</summary>
-    public bool IsConnected => client.IsConnected;
+    public bool IsConnected => session.IsConnected;
 
-    /// <summary>Connects to the broker; an unreachable broker is a <see cref="Hosting.SiloStartupException"/> naming the setting.</summary>
+    /// <summary>Connects to the broker; an unreachable broker is a <see cref="SiloStartupException"/> naming the setting.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var result = await client.ConnectAsync(settings.ToMqttClientOptions(), cancellationToken);
-            if (result.ResultCode != MQTTnet.MqttClientConnectResultCode.Success)
-            {
-                throw new Hosting.SiloStartupException(settingName, $"the broker at {settings.HostName}:{settings.TcpPort} refused the connection ({result.ResultCode})");
-            }
-
+            var result = await session.ConnectAsync(settings, cancellationToken);
             LogConnected(settings.ClientId, settings.HostName, settings.TcpPort, result.IsSessionPresent);
-        }
-        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or System.Net.Sockets.SocketException or OperationCanceledException
-                                       && !cancellationToken.IsCancellationRequested)
-        {
-            throw new Hosting.SiloStartupException(settingName, $"cannot connect to the MQTT broker at {settings.HostName}:{settings.TcpPort} ({ex.GetBaseException().Message})", ex);
         }
         catch (MqttConnectionSettingsException ex)
         {
-            throw new Hosting.SiloStartupException(settingName, ex.Message, ex);
+            throw new SiloStartupException(settingName, ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is AioProtocolException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SiloStartupException(
+                settingName,
+                $"cannot connect to the MQTT broker at {settings.HostName}:{settings.TcpPort} ({ex.GetBaseException().Message.Split('\n', 2)[0].Trim()})",
+                ex);
         }
     }
 
-    /// <summary>Disconnects cleanly; the broker keeps the session for its expiry interval.</summary>
+    /// <summary>Ends the session: the broker drops it, so shared-subscription messages go to the silos still running.</summary>
     /// <param name="cancellationToken">Cancels the wait for the DISCONNECT to be sent.</param>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (client.IsConnected)
+        if (session.IsSessionActive)
         {
-            await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken);
+            await session.DisconnectAsync(cancellationToken);
         }
     }
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.IsConnected
+        Task.FromResult(session.IsConnected
             ? HealthCheckResult.Healthy($"MQTT session {settings.ClientId} connected to {settings.HostName}:{settings.TcpPort}")
             : HealthCheckResult.Unhealthy($"MQTT session {settings.ClientId} is not connected to {settings.HostName}:{settings.TcpPort}"));
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await pubSub.DisposeAsync();
-        client.Dispose();
-    }
+    public ValueTask DisposeAsync() => session.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT session {ClientId} connected to {Host}:{Port} (session present: {SessionPresent})")]
     private partial void LogConnected(string clientId, string host, int port, bool sessionPresent);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT session {ClientId} disconnected: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT session {ClientId} disconnected: {Reason}; reconnecting")]
     private partial void LogDisconnected(string clientId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT session {ClientId} was lost by the broker: {FailedOperations} pending operations failed, {Subscriptions} subscriptions restored")]
+    private partial void LogSessionLost(string clientId, int failedOperations, int subscriptions);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "MQTT session {ClientId} ended for good; the silo no longer speaks MQTT (health: unhealthy)")]
+    private partial void LogSessionClosed(Exception error, string clientId);
 }

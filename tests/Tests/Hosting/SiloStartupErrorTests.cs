@@ -27,6 +27,7 @@ public sealed class SiloStartupErrorTests : IDisposable
         { "--Silo:AdvertisedAddress=not-an-ip", "Silo:AdvertisedAddress", "is not an IP address" },
         { "--Silo:Brokerport2=1", "Silo:Brokerport2", "is not a known setting" },
         { "--Silo:ShutdownTimeout=-00:00:01", "Silo:ShutdownTimeout", "must be positive" },
+        { "--Silo:MqttMaxPendingOperations=0", "Silo:MqttMaxPendingOperations", "must be at least 1" },
     };
 
     [Theory]
@@ -36,6 +37,13 @@ public sealed class SiloStartupErrorTests : IDisposable
         var output = await RunAsync(argument);
         Assert.StartsWith($"{setting}: ", output);
         Assert.Contains(problem, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoSettingsWithTheSamePortAreReported()
+    {
+        var output = await RunAsync($"--Silo:HttpPort={ports.Silo}");
+        Assert.Equal($"Silo:HttpPort: port {ports.Silo} is also used by Silo:SiloPort", output);
     }
 
     [Fact]
