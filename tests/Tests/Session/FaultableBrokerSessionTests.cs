@@ -187,6 +187,9 @@ public sealed class FaultableBrokerSessionTests : IAsyncLifetime
         Assert.False(lost.ConnectResult.IsSessionPresent);
 
         await SessionTestSupport.UntilAsync(() => subscriber.Client.PendingOperationCount == 0, "the restoring SUBSCRIBE to complete");
+
+        // The publisher lost its session too; a publish queued before it notices would fail with the session-lost error.
+        await publisher.SessionLost.Task.Guarded("the publisher's session-lost event");
         await publisher.Client.PublishAsync(TestSession.Message("lost/a", "after-loss"), TestContext.Current.CancellationToken).Guarded("publish");
         await SessionTestSupport.UntilAsync(() => subscriber.Received.Contains("after-loss"), "the message through the restored subscription");
         Assert.True(subscriber.Client.IsSessionActive);
