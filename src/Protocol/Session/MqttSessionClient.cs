@@ -348,6 +348,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
 
         Exception? rejected = null;
         PendingOperation? purged = null;
+        var overflow = false;
         lock (gate)
         {
             if (state == SessionState.Closed)
@@ -356,6 +357,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             }
             else if (pending.Count >= options.MaxPendingMessages)
             {
+                overflow = true;
                 if (options.PendingMessagesOverflowStrategy == PendingOperationOverflowStrategy.DropOldestQueuedMessage && nextToSend is not null)
                 {
                     purged = nextToSend.Value;
@@ -382,7 +384,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
 
         if (rejected is not null)
         {
-            if (state != SessionState.Closed)
+            if (overflow)
             {
                 SessionMetrics.OperationsDropped.Add(1);
                 LogOperationDropped(operation.Description, options.MaxPendingMessages, options.PendingMessagesOverflowStrategy);
@@ -704,7 +706,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             while (true)
             {
                 await window.WaitAsync(connectionToken).ConfigureAwait(false);
-                var operation = await TakeNextAsync(connectionToken).ConfigureAwait(false);
+                var operation = await TakeNextAsync(generation, connectionToken).ConfigureAwait(false);
                 _ = SendOneAsync(operation, generation, window, connectionToken);
             }
         }
@@ -714,14 +716,19 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
         }
     }
 
-    private async Task<PendingOperation> TakeNextAsync(CancellationToken connectionToken)
+    private async Task<PendingOperation> TakeNextAsync(long generation, CancellationToken connectionToken)
     {
         while (true)
         {
             Task wait;
             lock (gate)
             {
-                connectionToken.ThrowIfCancellationRequested();
+                // The connection may be lost before its token is cancelled; nothing may be taken for a connection that is gone.
+                if (!connected || generation != connectionGeneration)
+                {
+                    throw new OperationCanceledException(connectionToken);
+                }
+
                 if (nextToSend is { } node)
                 {
                     nextToSend = node.Next;
