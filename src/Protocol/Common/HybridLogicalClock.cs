@@ -124,6 +124,12 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
     public Task<string> UpdateNowAsync(TimeSpan? maxClockDrift = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(UpdateNow(maxClockDrift));
+    }
+
+    /// <summary>Synchronous core of <see cref="UpdateNowAsync"/>: the clock is in memory and never waits.</summary>
+    internal string UpdateNow(TimeSpan? maxClockDrift)
+    {
         var now = Floor(timeProvider.GetUtcNow());
         lock (gate)
         {
@@ -139,7 +145,7 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
             }
 
             Commit(newTimestamp, newCounter, now, maxClockDrift);
-            return Task.FromResult(Encode(timestamp, counter, NodeId));
+            return Encode(timestamp, counter, NodeId);
         }
     }
 
@@ -152,9 +158,16 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
     {
         ArgumentNullException.ThrowIfNull(other);
         cancellationToken.ThrowIfCancellationRequested();
+        UpdateWithOther(other, maxClockDrift);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Synchronous core of <see cref="UpdateWithOtherAsync"/>: the clock is in memory and never waits.</summary>
+    internal void UpdateWithOther(HybridLogicalClock other, TimeSpan? maxClockDrift)
+    {
         if (string.Equals(other.NodeId, NodeId, StringComparison.Ordinal))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var (otherTimestamp, otherCounter) = other.Snapshot();
@@ -182,8 +195,6 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
 
             Commit(newTimestamp, newCounter, now, maxClockDrift);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>The wire form <c>{ms:D15}:{counter:D5}:{nodeId}</c>.</summary>

@@ -29,4 +29,40 @@ public static class ProtocolDiagnostics
     /// <summary>PUBACKs that were owed on a connection that closed before they could be sent.</summary>
     internal static readonly Counter<long> AcknowledgementsDropped = Meter.CreateCounter<long>(
         "aio.mqtt.acks.dropped", unit: "{ack}", description: "PUBACKs dropped because their connection closed; the broker redelivers.");
+
+    /// <summary>Telemetry messages published by telemetry senders.</summary>
+    internal static readonly Counter<long> TelemetrySent = Meter.CreateCounter<long>(
+        "aio.telemetry.sent", unit: "{message}", description: "Telemetry messages published.");
+
+    /// <summary>Telemetry messages handed to receiver callbacks.</summary>
+    internal static readonly Counter<long> TelemetryReceived = Meter.CreateCounter<long>(
+        "aio.telemetry.received", unit: "{message}", description: "Telemetry messages delivered to user callbacks.");
+
+    /// <summary>Telemetry messages dropped by receivers (bad version, content type, payload or timestamp).</summary>
+    internal static readonly Counter<long> TelemetryDropped = Meter.CreateCounter<long>(
+        "aio.telemetry.dropped", unit: "{message}", description: "Telemetry messages acknowledged without reaching the user callback.");
+
+    /// <summary>Command requests published by invokers.</summary>
+    internal static readonly Counter<long> RequestsSent = Meter.CreateCounter<long>(
+        "aio.rpc.requests.sent", unit: "{request}", description: "Command requests published by invokers.");
+
+    /// <summary>Command requests received by executors.</summary>
+    internal static readonly Counter<long> RequestsReceived = Meter.CreateCounter<long>(
+        "aio.rpc.requests.received", unit: "{request}", description: "Command requests received by executors.");
+
+    /// <summary>Command responses published by executors, tagged with the status code.</summary>
+    internal static readonly Counter<long> ResponsesSent = Meter.CreateCounter<long>(
+        "aio.rpc.responses.sent", unit: "{response}", description: "Command responses published by executors.");
+
+    /// <summary>Protocol errors, tagged with the error kind and the component.</summary>
+    internal static readonly Counter<long> Errors = Meter.CreateCounter<long>(
+        "aio.protocol.errors", unit: "{error}", description: "Protocol errors by kind.");
+
+    /// <summary>Invocation round-trip durations seen by invokers.</summary>
+    internal static readonly Histogram<double> InvocationDuration = Meter.CreateHistogram<double>(
+        "aio.rpc.invocation.duration", unit: "ms", description: "Command invocation duration, request publish to response.");
+
+    /// <summary>Handler execution durations seen by executors.</summary>
+    internal static readonly Histogram<double> ExecutionDuration = Meter.CreateHistogram<double>(
+        "aio.rpc.execution.duration", unit: "ms", description: "Command handler execution duration.");
 }

@@ -180,6 +180,35 @@ public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task OneClientInTwoGroupsOnTheSameFilterServesBothAndCanLeaveOne()
+    {
+        var topic = NewTopicBase();
+        await using var a = await fixture.ConnectClientAsync("a", cancellationToken: Ct);
+        await using var b = await fixture.ConnectClientAsync("b", cancellationToken: Ct);
+        await using var c = await fixture.ConnectClientAsync("c", cancellationToken: Ct);
+        await using var publisher = await fixture.ConnectClientAsync("pub", cancellationToken: Ct);
+        await a.SubscribeAsync($"$share/g1/{topic}", Ct);
+        await a.SubscribeAsync($"$share/g2/{topic}", Ct);
+        await b.SubscribeAsync($"$share/g1/{topic}", Ct);
+        await c.SubscribeAsync($"$share/g2/{topic}", Ct);
+
+        var first = await publisher.PublishManyAsync(topic, 60, "m", Ct);
+
+        // MQTTnet holds one subscription per filter string: a message chosen for a in both groups reaches a once.
+        await GroupAssertions.AssertGroupReceivedEachOnceAsync(first, a, b);
+        await GroupAssertions.AssertGroupReceivedEachOnceAsync(first, a, c);
+
+        var unsubscribe = await a.Client.UnsubscribeAsync(
+            new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter($"$share/g1/{topic}").Build(), Ct);
+        Assert.Equal(MqttClientUnsubscribeResultCode.Success, Assert.Single(unsubscribe.Items).ResultCode);
+        var second = await publisher.PublishManyAsync(topic, 60, "n", Ct);
+
+        await GroupAssertions.AssertGroupReceivedEachOnceAsync(second, b);
+        await GroupAssertions.AssertGroupReceivedEachOnceAsync(second, a, c);
+        Assert.Contains(a.Received, p => p.StartsWith('n'));
+    }
+
+    [Fact]
     public async Task UnsubscribingAShareTheClientNeverJoinedSaysNoSubscriptionExisted()
     {
         await using var client = await fixture.ConnectClientAsync("a", cancellationToken: Ct);

@@ -1,0 +1,657 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Protocol;
+using OrleansAio.Protocol.CloudEvents;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Diagnostics;
+using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Protocol.Serialization;
+
+namespace OrleansAio.Protocol.Rpc;
+
+/// <summary>
+/// Executes a command: subscribes to the request topic (optionally shared), validates each request, runs
+/// <see cref="OnCommandReceived"/> under the execution timeout and publishes the response before acknowledging the request
+/// (protocol.md §1.9, §1.11, §1.12).
+/// </summary>
+/// <typeparam name="TReq">The request type.</typeparam>
+/// <typeparam name="TResp">The response type.</typeparam>
+/// <remarks>
+/// Duplicates (same Response Topic and Correlation Data within the request's expiry) are answered from
+/// <see cref="ResponseCache"/> without running the handler again. Handlers run off the receive path, started in arrival order, at
+/// most the dispatch concurrency at a time; a request waiting for a slot keeps its expiry clock running. The handler's
+/// cancellation token fires at min(remaining expiry, <see cref="ExecutionTimeout"/>); then a 408 is sent if expiry remains. No
+/// response is published once the request has expired; the request is acknowledged in every case.
+/// </remarks>
+public class CommandExecutor<TReq, TResp> : IAsyncDisposable
+{
+    /// <summary>The default execution timeout.</summary>
+    public static readonly TimeSpan DefaultExecutionTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default number of handlers running at once.</summary>
+    public const int DefaultDispatchConcurrency = 10;
+
+    private const string MessageExpiryHeader = "Message Expiry";
+    private const string CorrelationDataHeader = "Correlation Data";
+
+    private readonly ApplicationContext context;
+    private readonly IMqttPubSubClient mqttClient;
+    private readonly string commandName;
+    private readonly IPayloadSerializer serializer;
+    private readonly ILogger logger;
+    private readonly Lock gate = new();
+    private OrderedDispatcher? dispatcher;
+    private ICommandResponseCache? cache;
+    private string? subscribeFilter;
+    private string? matchFilter;
+
+    /// <summary>Creates an executor.</summary>
+    /// <param name="context">The application context (clock and time source).</param>
+    /// <param name="mqttClient">The MQTT session.</param>
+    /// <param name="commandName">The command name; must not be null or empty.</param>
+    /// <param name="serializer">The payload serializer for requests and responses.</param>
+    /// <param name="loggerFactory">Logging; optional.</param>
+    public CommandExecutor(ApplicationContext context, IMqttPubSubClient mqttClient, string commandName, IPayloadSerializer serializer, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(mqttClient);
+        ArgumentNullException.ThrowIfNull(serializer);
+        if (string.IsNullOrEmpty(commandName))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(commandName), commandName, "a command name is required");
+        }
+
+        this.context = context;
+        this.mqttClient = mqttClient;
+        this.commandName = commandName;
+        this.serializer = serializer;
+        logger = (ILogger?)loggerFactory?.CreateLogger<CommandExecutor<TReq, TResp>>() ?? NullLogger.Instance;
+    }
+
+    /// <summary>The handler: gets the request and a token that fires at min(remaining expiry, execution timeout).</summary>
+    public Func<ExtendedRequest<TReq>, CancellationToken, Task<ExtendedResponse<TResp>>>? OnCommandReceived { get; set; }
+
+    /// <summary>The request topic pattern; tokens without a resident value become <c>+</c>.</summary>
+    public string RequestTopicPattern { get; init; } = string.Empty;
+
+    /// <summary>An optional namespace prefixed to the filter.</summary>
+    public string? TopicNamespace { get; init; }
+
+    /// <summary>Resident token values.</summary>
+    public IReadOnlyDictionary<string, string> TopicTokenMap { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>When set, subscribes through <c>$share/{ServiceGroupId}/</c> so each request runs on one member of the group.</summary>
+    public string? ServiceGroupId { get; init; }
+
+    /// <summary>An identity for this executor (informational; it is not substituted into topic tokens).</summary>
+    public string? ExecutorId { get; init; }
+
+    /// <summary>The longest a handler may run (default 10 s; must be positive).</summary>
+    public TimeSpan ExecutionTimeout { get; init; } = DefaultExecutionTimeout;
+
+    /// <summary>Whether the command is idempotent (allows a non-zero <see cref="CacheTtl"/>).</summary>
+    public bool IsIdempotent { get; init; }
+
+    /// <summary>Kept for the SDK's shape: must be zero unless <see cref="IsIdempotent"/>; entries always live until the request expires.</summary>
+    public TimeSpan CacheTtl { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The dedup cache; defaults to an <see cref="InMemoryCommandResponseCache"/> owned by this executor instance.</summary>
+    public ICommandResponseCache? ResponseCache { get; init; }
+
+    /// <summary>Whether to add W3C <c>traceparent</c>/<c>tracestate</c> user properties to responses (off by default).</summary>
+    public bool PropagateTraceContext { get; init; }
+
+    /// <summary>Validates the configuration, subscribes (QoS 1) and starts serving requests.</summary>
+    /// <param name="preferredDispatchConcurrency">The most handlers running at once (default 10).</param>
+    /// <param name="cancellationToken">Cancels the subscribe.</param>
+    /// <returns>A task that completes when the SUBACK arrived.</returns>
+    public async Task StartAsync(int? preferredDispatchConcurrency = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await StartCoreAsync(preferredDispatchConcurrency, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AioProtocolException ex)
+        {
+            EnvoyGuard.CountError(ex.Kind, "CommandExecutor");
+            throw ex.CommandName is null ? ex.WithCommand(commandName) : ex;
+        }
+    }
+
+    /// <summary>Unsubscribes and stops serving requests.</summary>
+    /// <param name="cancellationToken">Cancels the unsubscribe.</param>
+    /// <returns>A task that completes when the UNSUBACK arrived.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        OrderedDispatcher? running;
+        string? filter;
+        lock (gate)
+        {
+            running = dispatcher;
+            filter = subscribeFilter;
+            dispatcher = null;
+        }
+
+        if (running is null || filter is null)
+        {
+            return;
+        }
+
+        mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
+        await running.DisposeAsync().ConfigureAwait(false);
+        MqttClientUnsubscribeResult result;
+        try
+        {
+            result = await mqttClient.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
+        {
+            throw AioProtocolException.MqttError($"Unsubscribing command '{commandName}' from '{filter}' failed: {ex.Message}", ex).WithCommand(commandName);
+        }
+
+        foreach (var item in result.Items)
+        {
+            if (item.ResultCode != MqttClientUnsubscribeResultCode.Success)
+            {
+                throw AioProtocolException.MqttError(
+                    $"The broker refused to unsubscribe command '{commandName}' from '{filter}': UNSUBACK reason code {item.ResultCode}").WithCommand(commandName);
+            }
+        }
+
+        ProtocolLog.Unsubscribed(logger, $"CommandExecutor '{commandName}'", filter);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopListeningAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task StopListeningAsync()
+    {
+        OrderedDispatcher? running;
+        lock (gate)
+        {
+            running = dispatcher;
+            dispatcher = null;
+        }
+
+        if (running is not null)
+        {
+            mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
+            await running.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task StartCoreAsync(int? preferredDispatchConcurrency, CancellationToken cancellationToken)
+    {
+        EnvoyGuard.EnsureUsable(mqttClient);
+        if (ExecutionTimeout <= TimeSpan.Zero)
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(ExecutionTimeout), ExecutionTimeout, "the execution timeout must be positive");
+        }
+
+        if (CacheTtl < TimeSpan.Zero)
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(CacheTtl), CacheTtl, "the cache TTL must not be negative");
+        }
+
+        if (!IsIdempotent && CacheTtl != TimeSpan.Zero)
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(CacheTtl), CacheTtl, "a non-idempotent command must have a zero cache TTL");
+        }
+
+        var filter = TopicPattern.ResolveSubscribeFilter(RequestTopicPattern, nameof(RequestTopicPattern), TopicNamespace, TopicTokenMap, ServiceGroupId);
+        if (OnCommandReceived is null)
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(OnCommandReceived), null, "set the command handler before starting");
+        }
+
+        lock (gate)
+        {
+            if (dispatcher is not null)
+            {
+                return;
+            }
+
+            subscribeFilter = filter;
+            matchFilter = TopicPattern.ResolveSubscribeFilter(RequestTopicPattern, nameof(RequestTopicPattern), TopicNamespace, TopicTokenMap);
+            cache = ResponseCache ?? new InMemoryCommandResponseCache(context.TimeProvider);
+            dispatcher = new OrderedDispatcher(preferredDispatchConcurrency ?? DefaultDispatchConcurrency, logger);
+        }
+
+        mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+        try
+        {
+            var options = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build();
+            MqttClientSubscribeResult result;
+            try
+            {
+                result = await mqttClient.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
+            {
+                throw AioProtocolException.MqttError($"Subscribing command '{commandName}' to '{filter}' failed: {ex.Message}", ex);
+            }
+
+            foreach (var item in result.Items)
+            {
+                if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+                {
+                    throw AioProtocolException.MqttError($"The broker refused the subscription of command '{commandName}' to '{filter}': SUBACK reason code {item.ResultCode}");
+                }
+            }
+        }
+        catch
+        {
+            // Leave the envoy unstarted so that a later StartAsync subscribes again.
+            await StopListeningAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        ProtocolLog.Subscribed(logger, $"CommandExecutor '{commandName}'", filter);
+    }
+
+    private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
+    {
+        var running = dispatcher;
+        var filter = matchFilter;
+        if (running is null || filter is null || !TopicPattern.MatchesFilter(args.ApplicationMessage.Topic, filter))
+        {
+            return Task.CompletedTask;
+        }
+
+        var receivedAt = context.TimeProvider.GetUtcNow();
+        args.AutoAcknowledge = false;
+        ProtocolDiagnostics.RequestsReceived.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName));
+        if (!running.Enqueue(() => PrepareAsync(args, receivedAt)))
+        {
+            args.AutoAcknowledge = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Runs in arrival order on the dispatcher: validation and dedup; returns the execution, which then waits for a slot.
+    private async Task<Func<Task>?> PrepareAsync(MqttApplicationMessageReceivedEventArgs args, DateTimeOffset receivedAt)
+    {
+        var message = args.ApplicationMessage;
+        var responseTopic = message.ResponseTopic;
+        if (string.IsNullOrEmpty(responseTopic) || !TopicPattern.IsValidReplacement(responseTopic))
+        {
+            ProtocolLog.ResponseSkipped(logger, commandName, message.Topic, $"the response topic '{responseTopic}' is missing or invalid");
+            Detach(() => args.AcknowledgeAsync(CancellationToken.None));
+            return null;
+        }
+
+        if (message.MessageExpiryInterval == 0)
+        {
+            // Without a request expiry there is no remaining lifetime: the error response lives for the execution timeout (as .NET).
+            var response = ErrorResponse(CommandStatusCode.BadRequest, "The request has no Message Expiry", MessageExpiryHeader, null);
+            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, message.CorrelationData, response, null, null));
+            return null;
+        }
+
+        var expiry = receivedAt + TimeSpan.FromSeconds(message.MessageExpiryInterval);
+        var correlationData = message.CorrelationData;
+        if (correlationData is null || correlationData.Length == 0)
+        {
+            var response = ErrorResponse(CommandStatusCode.BadRequest, "The request has no Correlation Data", CorrelationDataHeader, null);
+            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, null, response, expiry, null));
+            return null;
+        }
+
+        if (correlationData.Length != 16)
+        {
+            var response = ErrorResponse(CommandStatusCode.BadRequest, $"The request's Correlation Data is {correlationData.Length} bytes, not 16", CorrelationDataHeader, null);
+            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, null));
+            return null;
+        }
+
+        var version = message.GetUserProperty(AioUserProperties.ProtocolVersion);
+        if (!ProtocolVersion.IsSupported(version, ProtocolVersion.SupportedRpcMajors))
+        {
+            var response = ErrorResponse(
+                CommandStatusCode.NotSupportedVersion, $"The request's protocol version '{version}' is not supported", null, null);
+            var properties = response.UserProperties.ToList();
+            properties.Add(new(AioUserProperties.RequestProtocolVersion, version ?? string.Empty));
+            properties.Add(new(AioUserProperties.SupportedMajorProtocolVersions, ProtocolVersion.FormatSupportedMajors(ProtocolVersion.SupportedRpcMajors)));
+            response = response with { UserProperties = properties };
+            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, null));
+            return null;
+        }
+
+        var key = CommandCacheKey.Create(responseTopic, correlationData);
+        var lookup = await cache!.TryAddAsync(key, expiry).ConfigureAwait(false);
+        if (!lookup.IsNew)
+        {
+            ProtocolLog.AnsweredFromCache(logger, commandName, Convert.ToHexString(correlationData));
+            Detach(async () =>
+            {
+                var cached = await lookup.Response.ConfigureAwait(false);
+                if (cached is null)
+                {
+                    await args.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+                    return;
+                }
+
+                await PublishAndAcknowledgeAsync(args, responseTopic, correlationData, cached, expiry, null).ConfigureAwait(false);
+            });
+            return null;
+        }
+
+        ExtendedRequest<TReq> request;
+        try
+        {
+            request = ParseRequest(message, correlationData);
+        }
+        catch (AioProtocolException ex)
+        {
+            var response = ResponseForParseError(ex);
+            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, key));
+            return null;
+        }
+
+        return () => ExecuteAsync(args, request, responseTopic, correlationData, expiry, key);
+    }
+
+    private ExtendedRequest<TReq> ParseRequest(MqttApplicationMessage message, byte[] correlationData)
+    {
+        HybridLogicalClock? timestamp = null;
+        if (message.GetUserProperty(AioUserProperties.Timestamp) is { } ts)
+        {
+            timestamp = HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, ts);
+        }
+
+        TReq? value;
+        try
+        {
+            value = serializer.FromBytes<TReq>(message.Payload, message.ContentType, message.PayloadFormatIndicator);
+        }
+        catch (AioProtocolException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw AioProtocolException.PayloadInvalid($"The request payload cannot be deserialized: {ex.Message}", innerException: ex);
+        }
+
+        if (timestamp is not null)
+        {
+            context.ApplicationHlc.UpdateWithOther(timestamp, context.MaxClockDrift);
+        }
+
+        var userData = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, val) in message.EnumerateUserProperties())
+        {
+            if (!AioUserProperties.StrippedFromRequests.Contains(key))
+            {
+                userData.TryAdd(key, val);
+            }
+        }
+
+        var metadata = new CommandRequestMetadata
+        {
+            CorrelationId = new Guid(correlationData),
+            InvokerClientId = message.GetUserProperty(AioUserProperties.SourceId),
+            UserData = userData,
+            TopicTokens = TopicPattern.ExtractTokens(RequestTopicPattern, TopicNamespace, message.Topic),
+            Partition = message.GetUserProperty(AioUserProperties.Partition),
+            Topic = message.Topic,
+            ContentType = message.ContentType,
+            PayloadFormatIndicator = message.PayloadFormatIndicator,
+            ExtendedCloudEvent = message.GetCloudEvent(),
+        };
+        metadata.Timestamp = timestamp;
+        return new ExtendedRequest<TReq> { Request = value, RequestMetadata = metadata };
+    }
+
+    private static CachedCommandResponse ResponseForParseError(AioProtocolException ex) => ex.Kind switch
+    {
+        AioErrorKind.HeaderInvalid when ex.HeaderName is ContentTypes.ContentTypeHeaderName or ContentTypes.PayloadFormatIndicatorHeaderName =>
+            ErrorResponse(CommandStatusCode.UnsupportedMediaType, ex.Message, ex.HeaderName, ex.HeaderValue),
+        AioErrorKind.HeaderInvalid => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, ex.HeaderName, ex.HeaderValue),
+        AioErrorKind.HeaderMissing => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, ex.HeaderName, null),
+        AioErrorKind.PayloadInvalid => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, null, null),
+        AioErrorKind.StateInvalid => ErrorResponse(CommandStatusCode.ServiceUnavailable, ex.Message, ex.PropertyName, null),
+        AioErrorKind.InternalLogicError => ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, ex.PropertyName, null),
+        _ => ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, null, null),
+    };
+
+    private async Task ExecuteAsync(
+        MqttApplicationMessageReceivedEventArgs args,
+        ExtendedRequest<TReq> request,
+        string responseTopic,
+        byte[] correlationData,
+        DateTimeOffset expiry,
+        CommandCacheKey key)
+    {
+        var timeProvider = context.TimeProvider;
+        var remaining = expiry - timeProvider.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+        {
+            ProtocolLog.ResponseSkipped(logger, commandName, args.ApplicationMessage.Topic, "the request expired while waiting for a dispatch slot");
+            await cache!.CompleteAsync(key, null).ConfigureAwait(false);
+            await args.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        using var activity = EnvoyGuard.StartReceiveActivity($"{commandName} execute", ActivityKind.Server, args.ApplicationMessage);
+        activity?.SetTag("rpc.system", "aio");
+        activity?.SetTag("rpc.method", commandName);
+        var started = timeProvider.GetTimestamp();
+        CachedCommandResponse? response;
+        using (var cancellation = new CancellationTokenSource(remaining < ExecutionTimeout ? remaining : ExecutionTimeout, timeProvider))
+        {
+            try
+            {
+                var handlerTask = OnCommandReceived!(request, cancellation.Token);
+                var result = await handlerTask.WaitAsync(cancellation.Token).ConfigureAwait(false);
+                response = SuccessResponse(result);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, "execution timeout");
+                response = ErrorResponse(
+                    CommandStatusCode.RequestTimeout,
+                    $"Command '{commandName}' did not complete within the execution timeout {ExecutionTimeout}",
+                    nameof(ExecutionTimeout),
+                    Iso8601Duration.Format(ExecutionTimeout));
+            }
+            catch (Exception ex)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                ProtocolLog.HandlerFailed(logger, ex, commandName, request.RequestMetadata.CorrelationId.ToString());
+                var error = ex as AioProtocolException;
+                response = ErrorResponse(
+                    CommandStatusCode.InternalServerError,
+                    ex.Message,
+                    error?.HeaderName ?? error?.PropertyName,
+                    error?.HeaderValue ?? (error?.PropertyValue is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null),
+                    applicationError: true);
+            }
+        }
+
+        ProtocolDiagnostics.ExecutionDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("rpc.method", commandName));
+        await PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, key).ConfigureAwait(false);
+    }
+
+    private CachedCommandResponse SuccessResponse(ExtendedResponse<TResp> result)
+    {
+        SerializedPayloadContext serialized;
+        try
+        {
+            serialized = serializer.ToBytes(result.Response);
+        }
+        catch (Exception ex)
+        {
+            return ErrorResponse(CommandStatusCode.InternalServerError, $"Serializing the response failed: {ex.Message}", null, null);
+        }
+
+        var empty = serialized.SerializedPayload.IsEmpty;
+        var status = empty ? CommandStatusCode.NoContent : CommandStatusCode.OK;
+        var properties = new List<KeyValuePair<string, string>> { new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)) };
+        if (result.ResponseMetadata is { } metadata)
+        {
+            foreach (var (key, value) in metadata.UserData)
+            {
+                if (key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal))
+                {
+                    return ErrorResponse(CommandStatusCode.InternalServerError, $"The handler set the reserved user property '{key}'", "UserData", key);
+                }
+
+                properties.Add(new(key, value));
+            }
+
+            if (metadata.CloudEvent is { } cloudEvent)
+            {
+                try
+                {
+                    properties.AddRange(CloudEventMessageExtensions.Validate(
+                        cloudEvent, string.Empty, empty ? null : serialized.ContentType, CloudEventMessageExtensions.ResponseType, context.TimeProvider.GetUtcNow()));
+                }
+                catch (AioProtocolException ex)
+                {
+                    return ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, ex.PropertyName, null);
+                }
+            }
+        }
+
+        return new CachedCommandResponse(
+            empty ? ReadOnlyMemory<byte>.Empty : serialized.SerializedPayload.ToArray(),
+            empty ? null : serialized.ContentType,
+            empty ? MqttPayloadFormatIndicator.Unspecified : serialized.PayloadFormatIndicator,
+            properties);
+    }
+
+    private static CachedCommandResponse ErrorResponse(
+        CommandStatusCode status, string message, string? propertyName, string? propertyValue, bool applicationError = false)
+    {
+        var properties = new List<KeyValuePair<string, string>>
+        {
+            new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)),
+            new(AioUserProperties.StatusMessage, message),
+            new(AioUserProperties.IsApplicationError, applicationError ? "true" : "false"),
+        };
+        if (propertyName is not null)
+        {
+            properties.Add(new(AioUserProperties.InvalidPropertyName, propertyName));
+        }
+
+        if (propertyValue is not null)
+        {
+            properties.Add(new(AioUserProperties.InvalidPropertyValue, propertyValue));
+        }
+
+        return new CachedCommandResponse(ReadOnlyMemory<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified, properties);
+    }
+
+    private async Task PublishAndAcknowledgeAsync(
+        MqttApplicationMessageReceivedEventArgs args,
+        string responseTopic,
+        byte[]? correlationData,
+        CachedCommandResponse response,
+        DateTimeOffset? expiry,
+        CommandCacheKey? key)
+    {
+        try
+        {
+            if (key is { } cacheKey)
+            {
+                await cache!.CompleteAsync(cacheKey, response).ConfigureAwait(false);
+            }
+
+            var remainingSeconds = expiry is { } expiresAt
+                ? Math.Floor((expiresAt - context.TimeProvider.GetUtcNow()).TotalSeconds)
+                : Math.Ceiling(ExecutionTimeout.TotalSeconds);
+            if (remainingSeconds < 1)
+            {
+                ProtocolLog.ResponseSkipped(logger, commandName, args.ApplicationMessage.Topic, "the request expired before the response could be sent");
+                return;
+            }
+
+            var message = BuildResponseMessage(responseTopic, correlationData, response, (uint)Math.Min(remainingSeconds, uint.MaxValue));
+            var status = int.Parse(response.UserProperties[0].Value, CultureInfo.InvariantCulture);
+            try
+            {
+                var result = await mqttClient.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
+                if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
+                {
+                    ProtocolLog.ResponsePublishFailed(
+                        logger, AioProtocolException.MqttError($"PUBACK reason code {result.ReasonCode} {result.ReasonString}"), commandName, responseTopic);
+                }
+                else
+                {
+                    ProtocolDiagnostics.ResponsesSent.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName), new KeyValuePair<string, object?>("status", status));
+                    ProtocolLog.ResponseSent(logger, commandName, correlationData is null ? string.Empty : Convert.ToHexString(correlationData), status);
+                }
+            }
+            catch (Exception ex)
+            {
+                ProtocolLog.ResponsePublishFailed(logger, ex, commandName, responseTopic);
+            }
+        }
+        finally
+        {
+            await args.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private MqttApplicationMessage BuildResponseMessage(string responseTopic, byte[]? correlationData, CachedCommandResponse response, uint expirySeconds)
+    {
+        var message = new MqttApplicationMessage
+        {
+            Topic = responseTopic,
+            QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            CorrelationData = correlationData,
+            MessageExpiryInterval = expirySeconds,
+            Payload = new ReadOnlySequence<byte>(response.Payload),
+            ContentType = response.ContentType,
+            PayloadFormatIndicator = response.PayloadFormatIndicator,
+            UserProperties = [],
+        };
+
+        // Wire order as the public SDK sends it: __stat (and error fields), __protVer, __ts, user data, $high_priority.
+        var properties = response.UserProperties;
+        var statusFields = properties.TakeWhile(p => p.Key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal)).ToList();
+        foreach (var (name, value) in statusFields)
+        {
+            message.AddUserProperty(name, value);
+        }
+
+        message.AddUserProperty(AioUserProperties.ProtocolVersion, ProtocolVersion.Rpc.ToString());
+        message.AddUserProperty(AioUserProperties.Timestamp, context.ApplicationHlc.UpdateNow(context.MaxClockDrift));
+        foreach (var (name, value) in properties.Skip(statusFields.Count))
+        {
+            message.AddUserProperty(name, value);
+        }
+
+        if (PropagateTraceContext)
+        {
+            EnvoyGuard.AddTraceContext(message, Activity.Current);
+        }
+
+        message.AddUserProperty(AioUserProperties.HighPriority, string.Empty);
+        return message;
+    }
+
+    private void Detach(Func<Task> work) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ProtocolLog.DispatchFailed(logger, ex);
+        }
+    });
+}
