@@ -207,7 +207,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             }
 
             LogConnectFailed(ex, settings.HostName, settings.TcpPort);
-            if (ex is AioProtocolException or OperationCanceledException)
+            if (ex is AioProtocolException or OperationCanceledException or MqttConnectionSettingsException)
             {
                 throw;
             }
