@@ -182,9 +182,10 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
                     nameof(IsSessionActive), true, "The session client already maintains a session; call DisconnectAsync first", isShallow: true);
             }
 
+            // The previous session's token source is not disposed: a loop of that session may still observe its token. Token
+            // sources without timers hold nothing that needs disposing.
             this.settings = settings;
             state = SessionState.Connecting;
-            sessionCts?.Dispose();
             sessionCts = session = new CancellationTokenSource();
         }
 
@@ -607,7 +608,6 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             state = SessionState.Active;
             connected = true;
             generation = ++connectionGeneration;
-            connectionCts?.Dispose();
             connectionCts = new CancellationTokenSource();
             connectionToken = connectionCts.Token;
 
