@@ -175,6 +175,45 @@ public sealed class FaultableBrokerSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PublishesLeaveInCallOrder()
+    {
+        await using var subscriber = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "sub"), loggerFactory);
+        await subscriber.SubscribeAsync("order/#");
+        await using var publisher = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "pub"), loggerFactory);
+
+        var publishes = Enumerable.Range(0, 1000)
+            .Select(i => publisher.Client.PublishAsync(TestSession.Message("order/x", $"m{i}"), TestContext.Current.CancellationToken))
+            .ToList();
+        await Task.WhenAll(publishes).Guarded("all publishes");
+
+        await SessionTestSupport.UntilAsync(() => subscriber.Received.Count == 1000, "every message at the subscriber");
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"m{i}"), subscriber.Received);
+    }
+
+    [Fact]
+    public async Task AStreamSurvivesRepeatedDisconnectsWithoutLosingAnAcknowledgedMessage()
+    {
+        await using var subscriber = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "sub"), loggerFactory);
+        await subscriber.SubscribeAsync("flap/#");
+        await using var publisher = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "pub"), loggerFactory);
+
+        var publishes = Enumerable.Range(0, 500).Select(i =>
+        {
+            var message = i % 100 == 50
+                ? TestSession.Message("flap/x", $"m{i}", (FaultableBroker.Disconnect, "137"), (FaultableBroker.RequestId, $"flap-{i}"))
+                : TestSession.Message("flap/x", $"m{i}");
+            return publisher.Client.PublishAsync(message, TestContext.Current.CancellationToken);
+        }).ToList();
+        var results = await Task.WhenAll(publishes).Guarded("all publishes");
+
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        Assert.Equal(5, broker.FiredFaults.Count);
+        var expected = Enumerable.Range(0, 500).Select(i => $"m{i}").ToHashSet();
+        await SessionTestSupport.UntilAsync(() => expected.IsSubsetOf(subscriber.Received), "every acknowledged message at the subscriber");
+        await SessionTestSupport.UntilAsync(() => publisher.Connects >= 2, "the reconnects");
+    }
+
+    [Fact]
     public async Task ALostSessionIsReportedAndItsSubscriptionsAreRestored()
     {
         await using var subscriber = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "sub"), loggerFactory);
