@@ -182,9 +182,10 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
                     nameof(IsSessionActive), true, "The session client already maintains a session; call DisconnectAsync first", isShallow: true);
             }
 
+            // The previous session's token source is not disposed: a loop of that session may still observe its token. Token
+            // sources without timers hold nothing that needs disposing.
             this.settings = settings;
             state = SessionState.Connecting;
-            sessionCts?.Dispose();
             sessionCts = session = new CancellationTokenSource();
         }
 
@@ -207,7 +208,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             }
 
             LogConnectFailed(ex, settings.HostName, settings.TcpPort);
-            if (ex is AioProtocolException or OperationCanceledException)
+            if (ex is AioProtocolException or OperationCanceledException or MqttConnectionSettingsException)
             {
                 throw;
             }
@@ -348,6 +349,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
 
         Exception? rejected = null;
         PendingOperation? purged = null;
+        var overflow = false;
         lock (gate)
         {
             if (state == SessionState.Closed)
@@ -356,6 +358,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             }
             else if (pending.Count >= options.MaxPendingMessages)
             {
+                overflow = true;
                 if (options.PendingMessagesOverflowStrategy == PendingOperationOverflowStrategy.DropOldestQueuedMessage && nextToSend is not null)
                 {
                     purged = nextToSend.Value;
@@ -382,7 +385,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
 
         if (rejected is not null)
         {
-            if (state != SessionState.Closed)
+            if (overflow)
             {
                 SessionMetrics.OperationsDropped.Add(1);
                 LogOperationDropped(operation.Description, options.MaxPendingMessages, options.PendingMessagesOverflowStrategy);
@@ -605,7 +608,6 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             state = SessionState.Active;
             connected = true;
             generation = ++connectionGeneration;
-            connectionCts?.Dispose();
             connectionCts = new CancellationTokenSource();
             connectionToken = connectionCts.Token;
 
@@ -704,7 +706,7 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
             while (true)
             {
                 await window.WaitAsync(connectionToken).ConfigureAwait(false);
-                var operation = await TakeNextAsync(connectionToken).ConfigureAwait(false);
+                var operation = await TakeNextAsync(generation, connectionToken).ConfigureAwait(false);
                 _ = SendOneAsync(operation, generation, window, connectionToken);
             }
         }
@@ -714,14 +716,19 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
         }
     }
 
-    private async Task<PendingOperation> TakeNextAsync(CancellationToken connectionToken)
+    private async Task<PendingOperation> TakeNextAsync(long generation, CancellationToken connectionToken)
     {
         while (true)
         {
             Task wait;
             lock (gate)
             {
-                connectionToken.ThrowIfCancellationRequested();
+                // The connection may be lost before its token is cancelled; nothing may be taken for a connection that is gone.
+                if (!connected || generation != connectionGeneration)
+                {
+                    throw new OperationCanceledException(connectionToken);
+                }
+
                 if (nextToSend is { } node)
                 {
                     nextToSend = node.Next;

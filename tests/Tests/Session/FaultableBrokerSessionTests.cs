@@ -73,8 +73,8 @@ public sealed class FaultableBrokerSessionTests : IAsyncLifetime
 
         Assert.True(result.IsSuccess);
         Assert.Equal(["PUBLISH:fault:disconnect=137"], broker.FiredFaults);
-        Assert.Equal(1, publisher.Disconnects);
-        Assert.Equal(2, publisher.Connects);
+        // Events run on the client's event loop, so they may trail the PUBACK.
+        await SessionTestSupport.UntilAsync(() => publisher.Disconnects == 1 && publisher.Connects == 2, "the disconnect and reconnect events");
         await SessionTestSupport.UntilAsync(() => subscriber.Received.Count == 1, "the message at the subscriber");
         Assert.Equal(["m1"], subscriber.Received);
     }
@@ -130,7 +130,7 @@ public sealed class FaultableBrokerSessionTests : IAsyncLifetime
         await session.Client.PublishAsync(TestSession.Message("fault/sub", "after"), TestContext.Current.CancellationToken).Guarded("publish");
 
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, Assert.Single(subscribe.Items).ResultCode);
-        Assert.Equal(2, session.Connects);
+        await SessionTestSupport.UntilAsync(() => session.Connects == 2, "the reconnect event");
         await SessionTestSupport.UntilAsync(() => session.Received.Contains("after"), "the message through the re-sent subscription");
     }
 
@@ -170,8 +170,47 @@ public sealed class FaultableBrokerSessionTests : IAsyncLifetime
         var results = await Task.WhenAll(publishes).Guarded("all publishes");
         Assert.All(results, r => Assert.True(r.IsSuccess, r.ReasonCode.ToString()));
         await SessionTestSupport.UntilAsync(() => subscriber.Received.Distinct().Count() == 300, "every message at the subscriber");
-        Assert.True(publisher.Connects >= 2);
+        await SessionTestSupport.UntilAsync(() => publisher.Connects >= 2, "the publisher's reconnect event");
         Assert.False(subscriber.SessionLost.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task PublishesLeaveInCallOrder()
+    {
+        await using var subscriber = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "sub"), loggerFactory);
+        await subscriber.SubscribeAsync("order/#");
+        await using var publisher = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "pub"), loggerFactory);
+
+        var publishes = Enumerable.Range(0, 1000)
+            .Select(i => publisher.Client.PublishAsync(TestSession.Message("order/x", $"m{i}"), TestContext.Current.CancellationToken))
+            .ToList();
+        await Task.WhenAll(publishes).Guarded("all publishes");
+
+        await SessionTestSupport.UntilAsync(() => subscriber.Received.Count == 1000, "every message at the subscriber");
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"m{i}"), subscriber.Received);
+    }
+
+    [Fact]
+    public async Task AStreamSurvivesRepeatedDisconnectsWithoutLosingAnAcknowledgedMessage()
+    {
+        await using var subscriber = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "sub"), loggerFactory);
+        await subscriber.SubscribeAsync("flap/#");
+        await using var publisher = await TestSession.ConnectAsync(TestSession.PlainSettings(broker.Port, "pub"), loggerFactory);
+
+        var publishes = Enumerable.Range(0, 500).Select(i =>
+        {
+            var message = i % 100 == 50
+                ? TestSession.Message("flap/x", $"m{i}", (FaultableBroker.Disconnect, "137"), (FaultableBroker.RequestId, $"flap-{i}"))
+                : TestSession.Message("flap/x", $"m{i}");
+            return publisher.Client.PublishAsync(message, TestContext.Current.CancellationToken);
+        }).ToList();
+        var results = await Task.WhenAll(publishes).Guarded("all publishes");
+
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        Assert.Equal(5, broker.FiredFaults.Count);
+        var expected = Enumerable.Range(0, 500).Select(i => $"m{i}").ToHashSet();
+        await SessionTestSupport.UntilAsync(() => expected.IsSubsetOf(subscriber.Received), "every acknowledged message at the subscriber");
+        await SessionTestSupport.UntilAsync(() => publisher.Connects >= 2, "the reconnects");
     }
 
     [Fact]
@@ -187,6 +226,9 @@ public sealed class FaultableBrokerSessionTests : IAsyncLifetime
         Assert.False(lost.ConnectResult.IsSessionPresent);
 
         await SessionTestSupport.UntilAsync(() => subscriber.Client.PendingOperationCount == 0, "the restoring SUBSCRIBE to complete");
+
+        // The publisher lost its session too; a publish queued before it notices would fail with the session-lost error.
+        await publisher.SessionLost.Task.Guarded("the publisher's session-lost event");
         await publisher.Client.PublishAsync(TestSession.Message("lost/a", "after-loss"), TestContext.Current.CancellationToken).Guarded("publish");
         await SessionTestSupport.UntilAsync(() => subscriber.Received.Contains("after-loss"), "the message through the restored subscription");
         Assert.True(subscriber.Client.IsSessionActive);

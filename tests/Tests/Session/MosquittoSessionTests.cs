@@ -1,5 +1,9 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Rpc;
+using OrleansAio.Protocol.Serialization;
 using OrleansAio.Tests.Fixtures;
 
 namespace OrleansAio.Tests.Session;
@@ -59,10 +63,63 @@ public sealed class MosquittoSessionTests : IDisposable
             () => acknowledged.IsSubsetOf(subscriber.Received),
             "every acknowledged message at the subscriber",
             TimeSpan.FromMinutes(2));
-        Assert.True(publisher.Disconnects >= 1, "the publisher saw the restart");
+        await SessionTestSupport.UntilAsync(() => publisher.Disconnects >= 1 && subscriber.Connects >= 2, "the restart events of both sessions");
         Assert.True(publisher.PendingAtLastDisconnect > 0, "publishes were pending when the broker went down");
-        Assert.True(subscriber.Connects >= 2, "the subscriber reconnected");
         Assert.False(subscriber.SessionLost.Task.IsCompleted, "Mosquitto kept the subscriber's session across the restart");
         Assert.True(publisher.Client.IsConnected);
+    }
+
+    [Fact]
+    public async Task RpcCallsInFlightAcrossABrokerRestartAllComplete()
+    {
+        if (!MosquittoBroker.IsInstalled)
+        {
+            Assert.Skip(MosquittoBroker.SkipMessage);
+        }
+
+        const int callCount = 200;
+        await using var mosquitto = await MosquittoBroker.StartAsync(TestContext.Current.CancellationToken, persistent: true);
+        await using var context = new ApplicationContext();
+        await using var executorSession = await TestSession.ConnectAsync(TestSession.PlainSettings(mosquitto.Port, "exec"), loggerFactory);
+        await using var invokerSession = await TestSession.ConnectAsync(TestSession.PlainSettings(mosquitto.Port, "inv"), loggerFactory);
+        var topic = $"rpc/{Guid.NewGuid():N}/echo";
+        var executions = new ConcurrentDictionary<string, int>();
+        await using var executor = new CommandExecutor<string, string>(context, executorSession.Client, "echo", new JsonPayloadSerializer(), loggerFactory)
+        {
+            RequestTopicPattern = topic,
+            OnCommandReceived = (request, _) =>
+            {
+                executions.AddOrUpdate(request.Request!, 1, (_, n) => n + 1);
+                return Task.FromResult(ExtendedResponse<string>.CreateFromResponse("echo:" + request.Request));
+            },
+        };
+        await executor.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await using var invoker = new CommandInvoker<string, string>(context, invokerSession.Client, "echo", new JsonPayloadSerializer(), loggerFactory)
+        {
+            RequestTopicPattern = topic,
+        };
+        await invoker.InvokeCommandAsync("warm-up", commandTimeout: TimeSpan.FromSeconds(60), cancellationToken: TestContext.Current.CancellationToken)
+            .Guarded("the first call");
+
+        var calls = new List<Task<ExtendedResponse<string>>>();
+        Task restart = Task.CompletedTask;
+        var unfinishedAtRestart = 0;
+        for (var i = 0; i < callCount; i++)
+        {
+            calls.Add(invoker.InvokeCommandAsync($"r{i}", commandTimeout: TimeSpan.FromSeconds(90), cancellationToken: TestContext.Current.CancellationToken));
+            if (i == callCount / 2)
+            {
+                unfinishedAtRestart = calls.Count(c => !c.IsCompleted);
+                restart = mosquitto.RestartAsync(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+            }
+        }
+
+        await restart.Guarded("the broker restart");
+        Assert.True(unfinishedAtRestart > 0, "calls were in flight when the broker went down");
+        var responses = await Task.WhenAll(calls).Guarded("every call", TimeSpan.FromMinutes(2));
+
+        Assert.Equal(Enumerable.Range(0, callCount).Select(i => $"echo:r{i}"), responses.Select(r => r.Response));
+        await SessionTestSupport.UntilAsync(() => invokerSession.Disconnects >= 1 && executorSession.Disconnects >= 1, "the restart events of both sessions");
+        Assert.False(invokerSession.SessionLost.Task.IsCompleted || executorSession.SessionLost.Task.IsCompleted, "Mosquitto kept both sessions");
     }
 }

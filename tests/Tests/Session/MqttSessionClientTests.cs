@@ -700,6 +700,65 @@ public sealed class MqttSessionClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task MetricsCountReconnectsAndLostSessionsAndObserveTheQueueDepth()
+    {
+        long reconnects = 0;
+        long lostSessions = 0;
+        var depths = new List<(int Depth, object? ClientId)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == OrleansAio.Protocol.Diagnostics.ProtocolDiagnostics.Name && instrument.Name.StartsWith("aio.mqtt.session.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "aio.mqtt.session.reconnects")
+            {
+                Interlocked.Add(ref reconnects, value);
+            }
+            else if (instrument.Name == "aio.mqtt.session.lost")
+            {
+                Interlocked.Add(ref lostSessions, value);
+            }
+        });
+        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "aio.mqtt.session.queue.depth")
+            {
+                lock (depths)
+                {
+                    depths.Add((value, tags.ToArray().FirstOrDefault(t => t.Key == "mqtt.client_id").Value));
+                }
+            }
+        });
+        listener.Start();
+
+        var client = await ConnectedAsync();
+        fake.Rule = _ => OperationRule.Hold;
+        var held = Enumerable.Range(1, 3).Select(i => client.PublishAsync(Message($"t/{i}"), TestContext.Current.CancellationToken)).ToList();
+        await SessionTestSupport.UntilAsync(() => fake.HeldCount == 3, "three publishes in flight");
+        listener.RecordObservableInstruments();
+        fake.Rule = null;
+        fake.ReleaseAll();
+        await Task.WhenAll(held).Guarded("held publishes");
+        fake.DropConnection();
+        await AdvanceToAttemptAsync(FirstBackoff);
+        await SessionTestSupport.UntilAsync(() => Interlocked.Read(ref reconnects) >= 1, "the reconnect counter");
+        fake.SessionPresentOnReconnect = false;
+        fake.DropConnection();
+        await AdvanceToAttemptAsync(FirstBackoff);
+        await SessionTestSupport.UntilAsync(() => Interlocked.Read(ref lostSessions) >= 1, "the session-lost counter");
+
+        lock (depths)
+        {
+            Assert.Contains((3, (object?)"session-test"), depths);
+        }
+    }
+
+    [Fact]
     public void InvalidOptionsAreRejectedByName()
     {
         var error = Assert.Throws<AioProtocolException>(

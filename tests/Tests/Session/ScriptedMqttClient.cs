@@ -218,6 +218,11 @@ internal sealed class ScriptedMqttClient : IMqttClient
         RaiseDisconnected(true, reason, reason == MqttClientDisconnectReason.NormalDisconnection ? new IOException("connection reset") : null);
     }
 
+    /// <summary>Raises a disconnect event while connected, as MQTTnet does late for an earlier failed connect attempt.</summary>
+    public Task RaiseStaleDisconnectedEventAsync() =>
+        DisconnectedAsync?.Invoke(new MqttClientDisconnectedEventArgs(false, null, MqttClientDisconnectReason.UnspecifiedError, null, null, null))
+        ?? Task.CompletedTask;
+
     /// <summary>Acknowledges the oldest held operation successfully.</summary>
     public void ReleaseOldest()
     {

@@ -200,6 +200,19 @@ public sealed class SessionAuthenticationTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task AnUnreadableCaFileFailsTheFirstConnectNamingTheSetting()
+    {
+        var caFile = Path.Combine(directory.FullName, "not-a-ca.pem");
+        await File.WriteAllTextAsync(caFile, "garbage", TestContext.Current.CancellationToken);
+        var settings = MqttConnectionSettings.FromConnectionString($"HostName=127.0.0.1;TcpPort={FreePort.Get()};ClientId=c;CaFile={caFile}");
+        await using var session = TestSession.Create(settings, loggerFactory);
+
+        var error = await Assert.ThrowsAsync<MqttConnectionSettingsException>(() => session.Client.ConnectAsync(settings, TestContext.Current.CancellationToken));
+
+        Assert.Equal("CaFile", error.SettingName);
+    }
+
     private static MqttConnectionSettings Settings(int port, string tokenFile) => new()
     {
         HostName = "127.0.0.1",
