@@ -86,21 +86,14 @@ public sealed partial class SiloApplication : IAsyncDisposable
         builder.AddServiceDefaults();
         builder.Services.AddSingleton(TimeProvider.System);
 
-        // Hosted services start in registration order and stop in reverse: the MQTT session comes up before the silo.
         var sessionOptions = new MqttSessionClientOptions
         {
             ConnectionAttemptTimeout = options.ConnectTimeout,
             MaxPendingMessages = options.MqttMaxPendingOperations,
         };
-        builder.Services.AddSingleton(sp => new SiloMqttConnection(
-            mqtt,
-            brokerOptions is null ? $"ConnectionStrings:{SiloHostOptions.MqttConnectionStringName}" : $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}",
-            sessionOptions,
-            sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IMqttPubSubClient>(sp => sp.GetRequiredService<SiloMqttConnection>().Client);
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloMqttConnection>());
-        builder.Services.AddHealthChecks().AddCheck<SiloMqttConnection>("mqtt");
+        var mqttSetting = brokerOptions is null
+            ? $"ConnectionStrings:{SiloHostOptions.MqttConnectionStringName}"
+            : $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}";
 
         var redisOptions = ConfigurationOptions.Parse(redis);
         builder.UseOrleans(silo =>
@@ -113,6 +106,8 @@ public sealed partial class SiloApplication : IAsyncDisposable
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
             silo.AddRedisGrainStorageAsDefault(storage => storage.ConfigurationOptions = redisOptions.Clone());
+            silo.AddAioMqttConnection(mqtt, mqttSetting, sessionOptions);
+            silo.AddAioCapabilities();
         });
         builder.Services.AddSingleton<ClusterJournalRecorder>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ClusterJournalRecorder>());
@@ -164,9 +159,16 @@ public sealed partial class SiloApplication : IAsyncDisposable
             started.LogSiloStarted(options.ServiceId, options.ClusterId, $"{options.AdvertisedAddress}:{options.SiloPort}", options.GatewayPort, started.HttpAddress);
             return started;
         }
-        catch
+        catch (Exception ex)
         {
             await DisposeComponentsAsync(app, broker, garnet);
+
+            // Failures inside the silo lifecycle arrive wrapped; the one-line error is the innermost start-up exception.
+            if (ex is not SiloStartupException && FindStartupException(ex) is { } startup)
+            {
+                throw startup;
+            }
+
             throw;
         }
     }
@@ -308,6 +310,14 @@ public sealed partial class SiloApplication : IAsyncDisposable
             throw new SiloStartupException(setting, $"cannot connect to Redis at {string.Join(", ", redis.EndPoints)} ({FirstLine(ex.Message)})", ex);
         }
     }
+
+    private static SiloStartupException? FindStartupException(Exception? exception) => exception switch
+    {
+        null => null,
+        SiloStartupException startup => startup,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindStartupException).FirstOrDefault(e => e is not null),
+        _ => FindStartupException(exception.InnerException),
+    };
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 

@@ -10,17 +10,20 @@ namespace OrleansAio.Silo.Mqtt;
 
 /// <summary>
 /// The silo's one MQTT session (a <see cref="MqttSessionClient"/>: persistent session, reconnection with backoff, operations
-/// queued across reconnects), shared by every capability through <see cref="IMqttPubSubClient"/>. Connects when the host starts,
-/// before the Orleans silo, and disconnects when it stops, after the silo.
+/// queued across reconnects), shared by every capability through <see cref="IMqttPubSubClient"/>.
 /// </summary>
-public sealed partial class SiloMqttConnection : IHostedService, IHealthCheck, IAsyncDisposable
+/// <remarks>
+/// A participant in the silo lifecycle at <see cref="ServiceLifecycleStage.RuntimeInitialize"/>: it connects before any grain or
+/// endpoint runs and disconnects after every grain has been deactivated, so grains may publish until the very end.
+/// </remarks>
+public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLifecycle>, IHealthCheck, IAsyncDisposable
 {
     private readonly MqttConnectionSettings settings;
     private readonly string settingName;
     private readonly ILogger logger;
     private readonly MqttSessionClient session;
 
-    /// <summary>Creates the connection; nothing is sent before <see cref="StartAsync"/>.</summary>
+    /// <summary>Creates the connection; nothing is sent before <see cref="ConnectAsync"/>.</summary>
     /// <param name="settings">Where the broker is and how to authenticate.</param>
     /// <param name="settingName">The configuration key the settings came from, named in start-up errors.</param>
     /// <param name="sessionOptions">Reconnection and queue options of the session client.</param>
@@ -66,9 +69,16 @@ public sealed partial class SiloMqttConnection : IHostedService, IHealthCheck, I
     /// <summary>Whether the session is connected now.</summary>
     public bool IsConnected => session.IsConnected;
 
+    /// <inheritdoc />
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        lifecycle.Subscribe(nameof(SiloMqttConnection), ServiceLifecycleStage.RuntimeInitialize, ConnectAsync, DisconnectAsync);
+    }
+
     /// <summary>Connects to the broker; an unreachable broker is a <see cref="SiloStartupException"/> naming the setting.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -90,7 +100,7 @@ public sealed partial class SiloMqttConnection : IHostedService, IHealthCheck, I
 
     /// <summary>Ends the session: the broker drops it, so shared-subscription messages go to the silos still running.</summary>
     /// <param name="cancellationToken">Cancels the wait for the DISCONNECT to be sent.</param>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
         if (session.IsSessionActive)
         {
