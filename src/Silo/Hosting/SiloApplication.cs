@@ -95,6 +95,15 @@ public sealed partial class SiloApplication : IAsyncDisposable
             ? $"ConnectionStrings:{SiloHostOptions.MqttConnectionStringName}"
             : $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}";
 
+        // The embedded broker is created (not started) before the host is built, so capabilities can reach it: with the
+        // embedded broker, the state store puts notifications straight into an observing client's session.
+        var bootstrapLoggerFactory = new DeferredLoggerFactory();
+        var broker = brokerOptions is null ? null : new EmbeddedMqttBroker(brokerOptions, bootstrapLoggerFactory);
+        if (broker is not null)
+        {
+            builder.Services.AddSingleton(broker);
+        }
+
         var redisOptions = ConfigurationOptions.Parse(redis);
         builder.UseOrleans(silo =>
         {
@@ -116,8 +125,8 @@ public sealed partial class SiloApplication : IAsyncDisposable
         app.MapDefaultEndpoints();
 
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        bootstrapLoggerFactory.Attach(loggerFactory);
         EmbeddedGarnet? garnet = null;
-        EmbeddedMqttBroker? broker = null;
         try
         {
             if (garnetOptions is not null)
@@ -137,9 +146,8 @@ public sealed partial class SiloApplication : IAsyncDisposable
                 await EnsureRedisReachableAsync(redisOptions, options.ConnectTimeout, cancellationToken);
             }
 
-            if (brokerOptions is not null)
+            if (broker is not null)
             {
-                broker = new EmbeddedMqttBroker(brokerOptions, loggerFactory);
                 try
                 {
                     await broker.StartAsync(cancellationToken);

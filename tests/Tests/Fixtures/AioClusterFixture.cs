@@ -77,6 +77,7 @@ public class AioClusterFixture : IAsyncLifetime
                 UseTls = false,
                 ClientId = $"silo-{clusterTag}-{options.SiloName}",
             };
+            silo.Services.AddSingleton(Broker.Broker);
             silo.AddAioMqttConnection(settings, "test-cluster");
             silo.AddAioCapabilities();
             ConfigureSilo(silo);
