@@ -143,23 +143,13 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
 
         mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
         await running.DisposeAsync().ConfigureAwait(false);
-        MqttClientUnsubscribeResult result;
         try
         {
-            result = await mqttClient.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), cancellationToken).ConfigureAwait(false);
+            await EnvoySubscriptions.UnsubscribeAsync(mqttClient, filter, $"command '{commandName}'", cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
+        catch (AioProtocolException ex) when (ex.CommandName is null)
         {
-            throw AioProtocolException.MqttError($"Unsubscribing command '{commandName}' from '{filter}' failed: {ex.Message}", ex).WithCommand(commandName);
-        }
-
-        foreach (var item in result.Items)
-        {
-            if (item.ResultCode != MqttClientUnsubscribeResultCode.Success)
-            {
-                throw AioProtocolException.MqttError(
-                    $"The broker refused to unsubscribe command '{commandName}' from '{filter}': UNSUBACK reason code {item.ResultCode}").WithCommand(commandName);
-            }
+            throw ex.WithCommand(commandName);
         }
 
         ProtocolLog.Unsubscribed(logger, $"CommandExecutor '{commandName}'", filter);
@@ -228,26 +218,7 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         try
         {
-            var options = new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            MqttClientSubscribeResult result;
-            try
-            {
-                result = await mqttClient.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
-            {
-                throw AioProtocolException.MqttError($"Subscribing command '{commandName}' to '{filter}' failed: {ex.Message}", ex);
-            }
-
-            foreach (var item in result.Items)
-            {
-                if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
-                {
-                    throw AioProtocolException.MqttError($"The broker refused the subscription of command '{commandName}' to '{filter}': SUBACK reason code {item.ResultCode}");
-                }
-            }
+            await EnvoySubscriptions.SubscribeAsync(mqttClient, filter, $"command '{commandName}'", cancellationToken).ConfigureAwait(false);
         }
         catch
         {

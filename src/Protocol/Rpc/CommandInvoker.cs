@@ -127,22 +127,13 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
 
         foreach (var filter in filters)
         {
-            MqttClientUnsubscribeResult result;
             try
             {
-                result = await mqttClient.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), cancellationToken).ConfigureAwait(false);
+                await EnvoySubscriptions.UnsubscribeAsync(mqttClient, filter, $"the responses of command '{commandName}'", cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
+            catch (AioProtocolException ex) when (ex.CommandName is null)
             {
-                throw AioProtocolException.MqttError($"Unsubscribing from '{filter}' failed: {ex.Message}", ex).WithCommand(commandName);
-            }
-
-            foreach (var item in result.Items)
-            {
-                if (item.ResultCode != MqttClientUnsubscribeResultCode.Success)
-                {
-                    throw AioProtocolException.MqttError($"The broker refused to unsubscribe from '{filter}': UNSUBACK reason code {item.ResultCode}").WithCommand(commandName);
-                }
+                throw ex.WithCommand(commandName);
             }
 
             ProtocolLog.Unsubscribed(logger, $"CommandInvoker '{commandName}'", filter);
@@ -389,25 +380,14 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
 
     private async Task SubscribeAsync(string filter)
     {
-        var options = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        MqttClientSubscribeResult result;
         try
         {
-            result = await mqttClient.SubscribeAsync(options, CancellationToken.None).ConfigureAwait(false);
+            await EnvoySubscriptions.SubscribeAsync(mqttClient, filter, $"the responses of command '{commandName}'", CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not AioProtocolException)
+        catch (OperationCanceledException ex)
         {
-            throw AioProtocolException.MqttError($"Subscribing to response topic filter '{filter}' failed: {ex.Message}", ex);
-        }
-
-        foreach (var item in result.Items)
-        {
-            if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
-            {
-                throw AioProtocolException.MqttError($"The broker refused the subscription to '{filter}': SUBACK reason code {item.ResultCode}");
-            }
+            // Shared by every invocation waiting on this filter, so no caller's cancellation applies: the session gave up.
+            throw AioProtocolException.MqttError($"Subscribing the responses of command '{commandName}' to '{filter}' was abandoned: {ex.Message}", ex);
         }
 
         ProtocolLog.Subscribed(logger, $"CommandInvoker '{commandName}'", filter);

@@ -93,26 +93,7 @@ public class TelemetryReceiver<T> : IAsyncDisposable
         mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         try
         {
-            var options = new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce, noLocal: false)
-                .Build();
-            MqttClientSubscribeResult result;
-            try
-            {
-                result = await mqttClient.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
-            {
-                throw AioProtocolException.MqttError($"Subscribing to '{filter}' failed: {ex.Message}", ex);
-            }
-
-            foreach (var item in result.Items)
-            {
-                if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
-                {
-                    throw AioProtocolException.MqttError($"The broker refused the subscription to '{filter}': SUBACK reason code {item.ResultCode}");
-                }
-            }
+            await EnvoySubscriptions.SubscribeAsync(mqttClient, filter, "the telemetry receiver", cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -145,23 +126,7 @@ public class TelemetryReceiver<T> : IAsyncDisposable
 
         mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
         await running.DisposeAsync().ConfigureAwait(false);
-        MqttClientUnsubscribeResult result;
-        try
-        {
-            result = await mqttClient.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not AioProtocolException and not OperationCanceledException)
-        {
-            throw AioProtocolException.MqttError($"Unsubscribing from '{filter}' failed: {ex.Message}", ex);
-        }
-
-        foreach (var item in result.Items)
-        {
-            if (item.ResultCode != MqttClientUnsubscribeResultCode.Success)
-            {
-                throw AioProtocolException.MqttError($"The broker refused to unsubscribe from '{filter}': UNSUBACK reason code {item.ResultCode}");
-            }
-        }
+        await EnvoySubscriptions.UnsubscribeAsync(mqttClient, filter, "the telemetry receiver", cancellationToken).ConfigureAwait(false);
 
         ProtocolLog.Unsubscribed(logger, "TelemetryReceiver", filter);
     }
