@@ -3,6 +3,7 @@ using Orleans.Runtime;
 using Orleans.Utilities;
 using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.CloudEvents;
+using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Telemetry;
 
 namespace OrleansAio.Grains.Telemetry;
@@ -79,11 +80,34 @@ public sealed partial class TelemetryTopicGrain<T>(
     public async Task DeliverAsync(TelemetryMessage<T> message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        state.State.Last = message;
-        await state.WriteStateAsync();
+        if (IsNewerThanLast(message))
+        {
+            state.State.Last = message;
+            await state.WriteStateAsync();
+        }
+
         if (observers.Count > 0)
         {
             await observers.Notify(observer => observer.OnTelemetryAsync(message));
+        }
+    }
+
+    // Messages of one topic are dispatched concurrently by the receiver, so a later message may arrive first: the sender's
+    // hybrid logical clock decides which one is the last value (messages without __ts count as newest).
+    private bool IsNewerThanLast(TelemetryMessage<T> message)
+    {
+        if (state.State.Last?.Timestamp is not { } lastStamp || message.Timestamp is not { } stamp)
+        {
+            return true;
+        }
+
+        try
+        {
+            return HybridLogicalClock.DecodeFromString("__ts", stamp).CompareTo(HybridLogicalClock.DecodeFromString("__ts", lastStamp)) >= 0;
+        }
+        catch (AioProtocolException)
+        {
+            return true;
         }
     }
 
