@@ -8,7 +8,7 @@ namespace OrleansAio.GrainsInterfaces.Rpc;
 /// <typeparam name="TResp">The response type.</typeparam>
 /// <remarks>
 /// A stateless worker: calls run on the calling silo (or any silo, for client calls), several activations per silo, all sharing
-/// that silo's one invoker for the command. A failure is an <see cref="AioCommandException"/> carrying the wire error kind.
+/// that silo's one invoker for the command. A failure is an <see cref="AioEnvoyException"/> carrying the wire error kind.
 /// </remarks>
 public interface ICommandInvokerGrain<TReq, TResp> : IGrainWithStringKey
 {
@@ -19,7 +19,7 @@ public interface ICommandInvokerGrain<TReq, TResp> : IGrainWithStringKey
     /// <param name="userData">User properties to send with the request; optional.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The response with its metadata.</returns>
-    /// <exception cref="AioCommandException">The call failed; <see cref="AioCommandException.Kind"/> says how.</exception>
+    /// <exception cref="AioEnvoyException">The call failed; <see cref="AioEnvoyException.Kind"/> says how.</exception>
     Task<AioCommandResponse<TResp>> InvokeAsync(
         TReq? request,
         IReadOnlyDictionary<string, string>? topicTokens = null,

@@ -14,6 +14,7 @@ public interface ITelemetryTopicGrain<T> : IGrainWithStringKey
     /// <param name="cloudEvent">A CloudEvent to attach; optional.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
     /// <returns>A task that completes when the broker acknowledged the message.</returns>
+    /// <exception cref="Rpc.AioEnvoyException">The send failed (or the topic is not registered); its kind says how.</exception>
     Task SendAsync(T message, IReadOnlyDictionary<string, string>? userData = null, TelemetryCloudEvent? cloudEvent = null, CancellationToken cancellationToken = default);
 
     /// <summary>Takes a received message: stores it as the last value, then notifies the observers.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Orleans.Concurrency;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
@@ -13,7 +12,7 @@ namespace OrleansAio.Grains.Rpc;
 /// A <see cref="StatelessWorkerAttribute"/>: it holds no state of its own (the invoker belongs to the silo), so Orleans runs it on
 /// the calling silo without a directory lookup, with several local activations when calls pile up, and every silo can serve
 /// calls; an ordinary grain would funnel all calls for a command through one activation on one silo. Protocol errors are
-/// translated to the Orleans-serializable <see cref="AioCommandException"/>.
+/// translated to the Orleans-serializable <see cref="AioEnvoyException"/>.
 /// </remarks>
 /// <typeparam name="TReq">The request type.</typeparam>
 /// <typeparam name="TResp">The response type.</typeparam>
@@ -52,28 +51,7 @@ public sealed class CommandInvokerGrain<TReq, TResp>(CommandInvokers invokers) :
         }
         catch (AioProtocolException ex)
         {
-            throw ToGrainError(ex, commandName);
+            throw AioEnvoyErrors.FromProtocol(ex, commandName);
         }
     }
-
-    /// <summary>Translates the protocol layer's error into the grain-facing one.</summary>
-    /// <param name="error">The protocol error.</param>
-    /// <param name="commandName">The command name, when the error carries none.</param>
-    /// <returns>The grain-facing error.</returns>
-    internal static AioCommandException ToGrainError(AioProtocolException error, string commandName) =>
-        new(Enum.Parse<AioCommandErrorKind>(error.Kind.ToString()), error.Message)
-        {
-            IsShallow = error.IsShallow,
-            IsRemote = error.IsRemote,
-            CommandName = error.CommandName ?? commandName,
-            CorrelationId = error.CorrelationId,
-            HeaderName = error.HeaderName,
-            HeaderValue = error.HeaderValue,
-            TimeoutName = error.TimeoutName,
-            TimeoutValue = error.TimeoutValue,
-            PropertyName = error.PropertyName,
-            PropertyValue = error.PropertyValue is null ? null : Convert.ToString(error.PropertyValue, CultureInfo.InvariantCulture),
-            ProtocolVersion = error.ProtocolVersion,
-            SupportedMajorProtocolVersions = error.SupportedMajorProtocolVersions,
-        };
 }

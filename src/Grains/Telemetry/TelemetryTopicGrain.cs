@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Utilities;
+using OrleansAio.Grains.Rpc;
 using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
@@ -44,6 +45,18 @@ public sealed partial class TelemetryTopicGrain<T>(
 
     /// <inheritdoc />
     public async Task SendAsync(T message, IReadOnlyDictionary<string, string>? userData = null, TelemetryCloudEvent? cloudEvent = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await SendCoreAsync(message, userData, cloudEvent, cancellationToken);
+        }
+        catch (AioProtocolException ex)
+        {
+            throw AioEnvoyErrors.FromProtocol(ex);
+        }
+    }
+
+    private async Task SendCoreAsync(T message, IReadOnlyDictionary<string, string>? userData, TelemetryCloudEvent? cloudEvent, CancellationToken cancellationToken)
     {
         var (name, key) = TelemetryTopicKey.Parse(this.GetPrimaryKeyString());
         var registration = topics.Get<T>(name);

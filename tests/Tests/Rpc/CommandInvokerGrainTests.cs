@@ -101,7 +101,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("echo", new DeviceRequest("throw", "x"), Tokens());
 
-        Assert.Equal(AioCommandErrorKind.ExecutionException, error.Kind);
+        Assert.Equal(AioEnvoyErrorKind.ExecutionException, error.Kind);
         Assert.True(error.IsRemote);
         Assert.False(error.IsShallow);
         Assert.Equal("echo", error.CommandName);
@@ -114,7 +114,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("echo", new DeviceRequest("slow", "x"), Tokens());
 
-        Assert.Equal(AioCommandErrorKind.Timeout, error.Kind);
+        Assert.Equal(AioEnvoyErrorKind.Timeout, error.Kind);
         Assert.True(error.IsRemote);
         Assert.Equal("ExecutionTimeout", error.TimeoutName);
         Assert.Equal(TimeSpan.FromSeconds(1), error.TimeoutValue);
@@ -126,7 +126,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
         // §1.10: a PUBACK other than Success ("no matching subscribers") fails the call locally.
         var error = await InvokeFailingAsync("nobody", new DeviceRequest("ok", "x"), Tokens(), TimeSpan.FromSeconds(1));
 
-        Assert.Equal(AioCommandErrorKind.MqttError, error.Kind);
+        Assert.Equal(AioEnvoyErrorKind.MqttError, error.Kind);
         Assert.False(error.IsRemote);
         Assert.False(error.IsShallow);
     }
@@ -139,7 +139,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
 
         var error = await InvokeFailingAsync("nobody", new DeviceRequest("ok", "x"), Tokens(), TimeSpan.FromSeconds(1));
 
-        Assert.Equal(AioCommandErrorKind.Timeout, error.Kind);
+        Assert.Equal(AioEnvoyErrorKind.Timeout, error.Kind);
         Assert.False(error.IsRemote);
         Assert.Equal("commandTimeout", error.TimeoutName);
         Assert.Equal(TimeSpan.FromSeconds(1), error.TimeoutValue);
@@ -150,9 +150,9 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var invoker = fixture.Client.GetGrain<ICommandInvokerGrain<int, DeviceResponse>>("echoWithBadPayload");
 
-        var error = await Assert.ThrowsAsync<AioCommandException>(() => invoker.InvokeAsync(42, Tokens(), cancellationToken: Ct));
+        var error = await Assert.ThrowsAsync<AioEnvoyException>(() => invoker.InvokeAsync(42, Tokens(), cancellationToken: Ct));
 
-        Assert.Equal(AioCommandErrorKind.PayloadInvalid, error.Kind);
+        Assert.Equal(AioEnvoyErrorKind.PayloadInvalid, error.Kind);
         Assert.True(error.IsRemote);
     }
 
@@ -161,7 +161,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("echo", new DeviceRequest("ok", "x"), topicTokens: null);
 
-        Assert.Equal(AioCommandErrorKind.ConfigurationInvalid, error.Kind);
+        Assert.Equal(AioEnvoyErrorKind.ConfigurationInvalid, error.Kind);
         Assert.True(error.IsShallow);
         Assert.False(error.IsRemote);
         Assert.Equal("executorId", error.PropertyName);
@@ -172,14 +172,14 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("unheardOf", new DeviceRequest("ok", "x"), Tokens());
 
-        Assert.Equal(AioCommandErrorKind.ConfigurationInvalid, error.Kind);
+        Assert.Equal(AioEnvoyErrorKind.ConfigurationInvalid, error.Kind);
         Assert.Equal("unheardOf", error.PropertyValue);
         Assert.Contains("AddAioCommandInvoker", error.Message, StringComparison.Ordinal);
     }
 
     private Dictionary<string, string> Tokens() => new() { ["executorId"] = deviceId };
 
-    private Task<AioCommandException> InvokeFailingAsync(string command, DeviceRequest request, Dictionary<string, string>? topicTokens, TimeSpan? timeout = null) =>
-        Assert.ThrowsAsync<AioCommandException>(() =>
+    private Task<AioEnvoyException> InvokeFailingAsync(string command, DeviceRequest request, Dictionary<string, string>? topicTokens, TimeSpan? timeout = null) =>
+        Assert.ThrowsAsync<AioEnvoyException>(() =>
             fixture.Client.GetGrain<ICommandInvokerGrain<DeviceRequest, DeviceResponse>>(command).InvokeAsync(request, topicTokens, timeout, cancellationToken: Ct));
 }

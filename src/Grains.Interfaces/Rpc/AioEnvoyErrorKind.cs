@@ -1,7 +1,7 @@
 namespace OrleansAio.GrainsInterfaces.Rpc;
 
 /// <summary>The wire specification's error kinds (protocol.md §1.17), as they cross the grain boundary.</summary>
-public enum AioCommandErrorKind
+public enum AioEnvoyErrorKind
 {
     /// <summary>A required header is missing (<c>missing header</c>).</summary>
     HeaderMissing,

@@ -1,48 +1,48 @@
 namespace OrleansAio.GrainsInterfaces.Rpc;
 
 /// <summary>
-/// A failed command invocation as it crosses the grain boundary: the protocol layer's error (kind, shallow/remote flags and the
+/// A failed command invocation or telemetry send as it crosses the grain boundary: the protocol layer's error (kind, shallow/remote flags and the
 /// supplemental fields of protocol.md §1.17) in a form Orleans can serialize.
 /// </summary>
-/// <remarks>The protocol layer's own exception type is not Orleans-serializable; <c>CommandInvokerGrain</c> translates it.</remarks>
+/// <remarks>The protocol layer's own exception type is not Orleans-serializable: the command invoker and telemetry topic grains translate it (<c>AioEnvoyErrors.FromProtocol</c>).</remarks>
 [GenerateSerializer]
-public sealed class AioCommandException : Exception
+public sealed class AioEnvoyException : Exception
 {
     /// <summary>Creates an exception.</summary>
     /// <param name="kind">The error kind.</param>
     /// <param name="message">The message.</param>
-    public AioCommandException(AioCommandErrorKind kind, string message)
+    public AioEnvoyException(AioEnvoyErrorKind kind, string message)
         : base(message)
     {
         Kind = kind;
     }
 
     /// <summary>Creates an exception with the default message (serializer use).</summary>
-    public AioCommandException()
-        : base("The command failed.")
+    public AioEnvoyException()
+        : base("The AIO envoy failed.")
     {
     }
 
-    /// <summary>Creates an exception of kind <see cref="AioCommandErrorKind.UnknownError"/>.</summary>
+    /// <summary>Creates an exception of kind <see cref="AioEnvoyErrorKind.UnknownError"/>.</summary>
     /// <param name="message">The message.</param>
-    public AioCommandException(string message)
+    public AioEnvoyException(string message)
         : base(message)
     {
-        Kind = AioCommandErrorKind.UnknownError;
+        Kind = AioEnvoyErrorKind.UnknownError;
     }
 
-    /// <summary>Creates an exception of kind <see cref="AioCommandErrorKind.UnknownError"/> with an inner exception.</summary>
+    /// <summary>Creates an exception of kind <see cref="AioEnvoyErrorKind.UnknownError"/> with an inner exception.</summary>
     /// <param name="message">The message.</param>
     /// <param name="innerException">The cause.</param>
-    public AioCommandException(string message, Exception innerException)
+    public AioEnvoyException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Kind = AioCommandErrorKind.UnknownError;
+        Kind = AioEnvoyErrorKind.UnknownError;
     }
 
     /// <summary>The error kind.</summary>
     [Id(0)]
-    public AioCommandErrorKind Kind { get; init; }
+    public AioEnvoyErrorKind Kind { get; init; }
 
     /// <summary>Whether the error was detected before any network I/O.</summary>
     [Id(1)]
@@ -84,11 +84,11 @@ public sealed class AioCommandException : Exception
     [Id(10)]
     public string? PropertyValue { get; init; }
 
-    /// <summary>The protocol version the peer refused, for <see cref="AioCommandErrorKind.UnsupportedVersion"/>.</summary>
+    /// <summary>The protocol version the peer refused, for <see cref="AioEnvoyErrorKind.UnsupportedVersion"/>.</summary>
     [Id(11)]
     public string? ProtocolVersion { get; init; }
 
-    /// <summary>The major protocol versions the peer supports, for <see cref="AioCommandErrorKind.UnsupportedVersion"/>.</summary>
+    /// <summary>The major protocol versions the peer supports, for <see cref="AioEnvoyErrorKind.UnsupportedVersion"/>.</summary>
     [Id(12)]
     public int[]? SupportedMajorProtocolVersions { get; init; }
 }
