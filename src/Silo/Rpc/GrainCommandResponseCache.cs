@@ -102,7 +102,7 @@ internal sealed partial class GrainCommandResponseCache(IGrainFactory grainFacto
             response.Payload.ToArray(),
             response.ContentType,
             (int)response.PayloadFormatIndicator,
-            [.. response.UserProperties.Select(p => new CachedResponseProperty(p.Key, p.Value))]);
+            response.UserProperties.Select(p => new CachedResponseProperty(p.Key, p.Value)).ToArray());
 
     private static CachedCommandResponse? FromGrain(CachedResponse? response) => response is null
         ? null

@@ -5,10 +5,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
+using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Session;
+using OrleansAio.Silo.Rpc;
 using OrleansAio.Tests.Fixtures;
 
 namespace OrleansAio.Tests.Rpc;
@@ -56,45 +58,69 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
     public async Task ARedeliveredRequestIsAnsweredFromTheClusterCacheOnEverySilo()
     {
         var key = $"dup-{Guid.NewGuid():N}";
-        await using var device = await MqttTestClient.ConnectAsync(fixture.Broker.Port, "dup", cancellationToken: Ct);
-        var responseTopic = $"clients/{device.ClientId}/test/rpc/{key}/increment";
-        var responses = new ConcurrentQueue<MqttApplicationMessage>();
-        device.Client.ApplicationMessageReceivedAsync += args =>
-        {
-            if (args.ApplicationMessage.Topic == responseTopic)
-            {
-                responses.Enqueue(args.ApplicationMessage);
-            }
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        var request = device.Request(Guid.NewGuid().ToByteArray());
 
-            return Task.CompletedTask;
-        };
-        await device.SubscribeAsync(responseTopic, Ct);
-        var correlation = Guid.NewGuid().ToByteArray();
-        var request = new MqttApplicationMessageBuilder()
-            .WithTopic($"test/rpc/{key}/increment")
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithResponseTopic(responseTopic)
-            .WithCorrelationData(correlation)
-            .WithMessageExpiryInterval(60)
-            .WithContentType("application/json")
-            .WithPayload("{\"mode\":\"ok\",\"amount\":3}")
-            .WithUserProperty("__protVer", Encoding.UTF8.GetBytes("1.0"))
-            .Build();
-
-        await device.Client.PublishAsync(request, Ct);
-        await MqttTestClient.WaitUntilAsync(() => responses.Count == 1, "the first response", Ct);
+        await device.Client.Client.PublishAsync(request, Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
 
         // The broker redelivers a request it thinks was not acknowledged (a reconnect): put the very same request (same
         // response topic and correlation data) straight into each silo's session, so the silo that did not execute it gets it too.
+        await RedeliverToEverySiloAsync(request);
+
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
+        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        AssertSameResponses(device.Responses.ToArray(), request.CorrelationData);
+    }
+
+    [Fact]
+    public async Task TheCachedResponseOutlivesTheCacheGrainsActivation()
+    {
+        var key = $"dup-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        var correlation = Guid.NewGuid().ToByteArray();
+        var request = device.Request(correlation);
+        await device.Client.Client.PublishAsync(request, Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
+
+        // As if the cache grain's silo had gone away: the entry must come back from grain storage.
+        var cacheKey = GrainCommandResponseCache.GrainKey("increment", CommandCacheKey.Create(request.ResponseTopic, correlation));
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ICommandResponseCacheGrain>(cacheKey));
+        await RedeliverToEverySiloAsync(request);
+
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
+        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        AssertSameResponses(device.Responses.ToArray(), correlation);
+    }
+
+    [Fact]
+    public async Task TheSameCorrelationOnAnotherResponseTopicIsANewRequest()
+    {
+        var key = $"pseudo-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        await using var other = await RawDevice.ConnectAsync(fixture, key);
+        var correlation = Guid.NewGuid().ToByteArray();
+
+        await device.Client.Client.PublishAsync(device.Request(correlation), Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
+        await other.Client.Client.PublishAsync(other.Request(correlation), Ct);
+        await MqttTestClient.WaitUntilAsync(() => other.Responses.Count == 1, "the second response", Ct);
+
+        // §1.12: the key is (Response Topic, Correlation Data); a different response topic is a different request.
+        Assert.Equal(2, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+    }
+
+    private async Task RedeliverToEverySiloAsync(MqttApplicationMessage request)
+    {
         for (var i = 0; i < fixture.Cluster.Silos.Count; i++)
         {
             var session = await fixture.Broker.Broker.Server.GetSessionAsync(fixture.SessionOf(i).ClientId!);
             Assert.True(session.TryEnqueueApplicationMessage(request, out _));
         }
+    }
 
-        await MqttTestClient.WaitUntilAsync(() => responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
-        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
-        var all = responses.ToArray();
+    private static void AssertSameResponses(MqttApplicationMessage[] all, byte[] correlation)
+    {
         foreach (var response in all)
         {
             Assert.Equal(correlation, response.CorrelationData);
@@ -173,5 +199,54 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         var device = new MqttSessionClient(new MqttSessionClientOptions(), NullLoggerFactory.Instance);
         await device.ConnectAsync(fixture.MqttSettings(MqttTestClient.TestClientId(suffix)), Ct);
         return device;
+    }
+
+    /// <summary>A device speaking raw MQTT, so a test controls the correlation data and can resend a request byte for byte.</summary>
+    private sealed class RawDevice : IAsyncDisposable
+    {
+        private RawDevice(MqttTestClient client, string key)
+        {
+            Client = client;
+            Key = key;
+            ResponseTopic = $"clients/{client.ClientId}/test/rpc/{key}/increment";
+            client.Client.ApplicationMessageReceivedAsync += args =>
+            {
+                if (args.ApplicationMessage.Topic == ResponseTopic)
+                {
+                    Responses.Enqueue(args.ApplicationMessage);
+                }
+
+                return Task.CompletedTask;
+            };
+        }
+
+        public MqttTestClient Client { get; }
+
+        public string Key { get; }
+
+        public string ResponseTopic { get; }
+
+        public ConcurrentQueue<MqttApplicationMessage> Responses { get; } = new();
+
+        public static async Task<RawDevice> ConnectAsync(RpcClusterFixture fixture, string key)
+        {
+            var client = await MqttTestClient.ConnectAsync(fixture.Broker.Port, "raw-" + Guid.NewGuid().ToString("N")[..6], cancellationToken: Ct);
+            var device = new RawDevice(client, key);
+            await client.SubscribeAsync(device.ResponseTopic, Ct);
+            return device;
+        }
+
+        public MqttApplicationMessage Request(byte[] correlation) => new MqttApplicationMessageBuilder()
+            .WithTopic($"test/rpc/{Key}/increment")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithResponseTopic(ResponseTopic)
+            .WithCorrelationData(correlation)
+            .WithMessageExpiryInterval(60)
+            .WithContentType("application/json")
+            .WithPayload("{\"mode\":\"ok\",\"amount\":3}")
+            .WithUserProperty("__protVer", Encoding.UTF8.GetBytes("1.0"))
+            .Build();
+
+        public ValueTask DisposeAsync() => Client.DisposeAsync();
     }
 }
