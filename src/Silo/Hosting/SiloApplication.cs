@@ -61,9 +61,11 @@ public sealed partial class SiloApplication : IAsyncDisposable
     /// <param name="args">Command-line arguments (<c>--Silo:BrokerPort=1884</c>, <c>--ConnectionStrings:Mqtt=...</c>).</param>
     /// <param name="configure">Extra configuration sources, applied last (tests use it).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="configureSilo">The application's own registrations (commands, telemetry topics), after the AIO capabilities.</param>
     /// <returns>The running application.</returns>
     /// <exception cref="SiloStartupException">A setting is wrong or a resource it names is unusable; the message names the setting.</exception>
-    public static async Task<SiloApplication> StartAsync(string[] args, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    public static async Task<SiloApplication> StartAsync(
+        string[] args, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -117,6 +119,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
             silo.AddRedisGrainStorageAsDefault(storage => storage.ConfigurationOptions = redisOptions.Clone());
             silo.AddAioMqttConnection(mqtt, mqttSetting, sessionOptions);
             silo.AddAioCapabilities();
+            configureSilo?.Invoke(silo);
         });
         builder.Services.AddSingleton<ClusterJournalRecorder>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ClusterJournalRecorder>());

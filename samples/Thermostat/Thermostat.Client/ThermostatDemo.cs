@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Configuration;
+using OrleansAio.GrainsInterfaces.Rpc;
+using OrleansAio.GrainsInterfaces.Telemetry;
+using OrleansAio.Protocol.CloudEvents;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Connection;
+using OrleansAio.Protocol.Rpc;
+using OrleansAio.Protocol.Serialization;
+using OrleansAio.Protocol.Session;
+using OrleansAio.Protocol.Telemetry;
+
+namespace OrleansAio.Samples.Thermostat;
+
+/// <summary>Where the demo finds the silo.</summary>
+public sealed class ThermostatDemoOptions
+{
+    /// <summary>The silo's Orleans gateway port (the silo's <c>Silo:GatewayPort</c>, default 30000).</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The MQTT broker port (the silo's embedded broker, <c>Silo:BrokerPort</c>, default 1883).</summary>
+    public int BrokerPort { get; set; } = 1883;
+
+    /// <summary>The Orleans cluster id (the silo's <c>Silo:ClusterId</c>).</summary>
+    public string ClusterId { get; set; } = "orleans-aio";
+
+    /// <summary>The Orleans service id (the silo's <c>Silo:ServiceId</c>).</summary>
+    public string ServiceId { get; set; } = "orleans-aio";
+
+    /// <summary>The thermostat (device) ID.</summary>
+    public string ThermostatId { get; set; } = "thermostat-1";
+
+    /// <summary>Reads <c>--gateway-port N</c>, <c>--broker-port N</c> and <c>--thermostat ID</c>.</summary>
+    /// <param name="args">The command line.</param>
+    /// <returns>The options.</returns>
+    public static ThermostatDemoOptions Parse(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new ThermostatDemoOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"'{args[i]}' needs a value");
+            switch (args[i])
+            {
+                case "--gateway-port":
+                    options.GatewayPort = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--broker-port":
+                    options.BrokerPort = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--thermostat":
+                    options.ThermostatId = value;
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{args[i]}' (known: --gateway-port, --broker-port, --thermostat)");
+            }
+
+            i++;
+        }
+
+        return options;
+    }
+}
+
+/// <summary>
+/// The end-to-end walk through the sample, in one process playing two roles: a thermostat device speaking AIO over MQTT (its
+/// own session, our protocol envoys), and an Orleans client of the cluster over the gateway.
+/// </summary>
+public static class ThermostatDemo
+{
+    /// <summary>Runs the walk-through and writes what happens to <paramref name="output"/>.</summary>
+    /// <param name="options">Where the silo is.</param>
+    /// <param name="output">Where to report.</param>
+    /// <param name="cancellationToken">Cancels the demo.</param>
+    /// <returns>The thermostat's final status.</returns>
+    public static async Task<ThermostatStatus> RunAsync(ThermostatDemoOptions options, TextWriter output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        var id = options.ThermostatId;
+
+        // The Orleans client: static gateway list, so it needs nothing but the silo's gateway port.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort))
+            .Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = options.ServiceId;
+            }));
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        var grains = host.Services.GetRequiredService<IClusterClient>();
+
+        // The device: its own MQTT session to the silo's broker.
+        await using var device = new MqttSessionClient(new MqttSessionClientOptions(), NullLoggerFactory.Instance);
+        await device.ConnectAsync(
+            new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = options.BrokerPort, UseTls = false, ClientId = $"{id}-{Guid.NewGuid():N}"[..24] },
+            cancellationToken);
+        var context = new ApplicationContext();
+        var json = new JsonPayloadSerializer();
+
+        // 1. The device serves getFirmware, which the cluster will call.
+        await using var firmware = new CommandExecutor<FirmwareRequest, FirmwareResponse>(context, device, ThermostatTopics.GetFirmwareCommand, json)
+        {
+            RequestTopicPattern = ThermostatTopics.CommandPattern,
+            TopicTokenMap = new Dictionary<string, string> { ["executorId"] = id, ["commandName"] = ThermostatTopics.GetFirmwareCommand },
+            OnCommandReceived = (request, _) => Task.FromResult(ExtendedResponse<FirmwareResponse>.CreateFromResponse(
+                new FirmwareResponse(request.Request?.Detail == true ? "2.4.1+build.77" : "2.4.1"))),
+        };
+        await firmware.StartAsync(cancellationToken: cancellationToken);
+
+        // 2. The Orleans client observes the thermostat's temperature topic grain.
+        var temperature = grains.GetGrain<ITelemetryTopicGrain<TemperatureReading>>(TelemetryTopicKey.Format(ThermostatTopics.TemperatureTelemetry, id));
+        var observer = new PrintingObserver(output);
+        var reference = grains.CreateObjectReference<ITelemetryObserver<TemperatureReading>>(observer);
+        await temperature.SubscribeAsync(reference);
+
+        // 3. The device sends three readings as AIO telemetry.
+        await using var sender = new TelemetrySender<TemperatureReading>(context, device, json) { TopicPattern = ThermostatTopics.TemperaturePattern };
+        foreach (var celsius in new[] { 19.0, 19.5, 20.5 })
+        {
+            var metadata = new OutgoingTelemetryMetadata { CloudEvent = new CloudEvent($"aio://thermostats/{id}", "temperature") };
+            await sender.SendTelemetryAsync(new TemperatureReading(celsius), metadata, new Dictionary<string, string> { ["deviceId"] = id }, cancellationToken: cancellationToken);
+        }
+
+        await observer.WaitForAsync(3, cancellationToken);
+        var last = await temperature.GetLastAsync();
+        await output.WriteLineAsync($"last reading kept by the cluster: {last?.Value?.Celsius} °C from {last?.SenderId}");
+
+        // 4. The device asks the cluster to change its target: an AIO command served by the thermostat grain.
+        await using var setTarget = new CommandInvoker<SetTargetRequest, SetTargetResponse>(context, device, ThermostatTopics.SetTargetCommand, json)
+        {
+            RequestTopicPattern = ThermostatTopics.CommandPattern,
+            TopicTokenMap = new Dictionary<string, string> { ["executorId"] = id, ["commandName"] = ThermostatTopics.SetTargetCommand },
+        };
+        var changed = await setTarget.InvokeCommandAsync(new SetTargetRequest(22.5), cancellationToken: cancellationToken);
+        await output.WriteLineAsync(
+            $"setTarget answered: {changed.Response!.PreviousCelsius} -> {changed.Response.Celsius} °C, heating: {changed.Response.Heating}");
+        var refused = await setTarget.InvokeCommandAsync(new SetTargetRequest(80), cancellationToken: cancellationToken);
+        refused.TryGetApplicationError(out var code, out var detail);
+        await output.WriteLineAsync($"setTarget 80 °C answered with application error {code} {detail}");
+
+        // 5. The Orleans client calls the device's getFirmware through the cluster's invoker grain.
+        var invoker = grains.GetGrain<ICommandInvokerGrain<FirmwareRequest, FirmwareResponse>>(ThermostatTopics.GetFirmwareCommand);
+        var version = await invoker.InvokeAsync(new FirmwareRequest(true), new Dictionary<string, string> { ["executorId"] = id }, cancellationToken: cancellationToken);
+        await output.WriteLineAsync($"getFirmware answered by the device: {version.Response!.Version}");
+
+        // 6. The cluster's view of the thermostat.
+        var status = await grains.GetGrain<IThermostatGrain>(id).GetStatusAsync();
+        await output.WriteLineAsync($"status: target {status.TargetCelsius} °C, last {status.LastCelsius} °C");
+
+        await temperature.UnsubscribeAsync(reference);
+        grains.DeleteObjectReference<ITelemetryObserver<TemperatureReading>>(reference);
+        await host.StopAsync(cancellationToken);
+        return status;
+    }
+
+    private sealed class PrintingObserver(TextWriter output) : ITelemetryObserver<TemperatureReading>
+    {
+        private readonly ConcurrentQueue<TelemetryMessage<TemperatureReading>> received = new();
+        private readonly SemaphoreSlim arrived = new(0);
+
+        public async Task OnTelemetryAsync(TelemetryMessage<TemperatureReading> message)
+        {
+            received.Enqueue(message);
+            await output.WriteLineAsync($"observer: {message.TopicTokens["deviceId"]} reads {message.Value?.Celsius} °C (source {message.CloudEvent?.Source})");
+            arrived.Release();
+        }
+
+        public async Task WaitForAsync(int count, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            while (received.Count < count)
+            {
+                await arrived.WaitAsync(timeout.Token);
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Rpc;
+using OrleansAio.Protocol.Serialization;
+
+namespace OrleansAio.Silo.Rpc;
+
+/// <summary>How the cluster serves one command (<c>AddAioCommand</c>). Defaults follow the wire specification.</summary>
+public sealed class AioCommandOptions
+{
+    /// <summary>The request topic pattern, for example <c>thermostats/{executorId}/command/{commandName}</c>. Required.</summary>
+    public string RequestTopicPattern { get; set; } = string.Empty;
+
+    /// <summary>The topic token whose value keys the grain (default <c>executorId</c>); it must appear in the pattern.</summary>
+    public string KeyToken { get; set; } = "executorId";
+
+    /// <summary>An optional topic namespace.</summary>
+    public string? TopicNamespace { get; set; }
+
+    /// <summary>Resident values of the pattern's other tokens (<c>commandName</c> is filled with the command name unless set).</summary>
+    public Dictionary<string, string> TopicTokenMap { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The payload serializer for requests and responses (default JSON).</summary>
+    public IPayloadSerializer Serializer { get; set; } = new JsonPayloadSerializer();
+
+    /// <summary>Whether the command is idempotent (allows a non-zero <see cref="CacheTtl"/>).</summary>
+    public bool IsIdempotent { get; set; }
+
+    /// <summary>Must be zero unless <see cref="IsIdempotent"/> (§1.12); dedup entries live until the request expires in any case.</summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The longest the grain may take (default 10 s, must be positive); past it the invoker gets 408.</summary>
+    /// <remarks>Keep it below Orleans' response timeout (30 s by default), which would otherwise surface as a 500.</remarks>
+    public TimeSpan ExecutionTimeout { get; set; } = CommandExecutor<object, object>.DefaultExecutionTimeout;
+
+    /// <summary>The silos' shared subscription group (default <c>orleans-aio-{commandName}</c>).</summary>
+    public string? ServiceGroupId { get; set; }
+
+    /// <summary>The most requests one silo executes at once (default 10).</summary>
+    public int DispatchConcurrency { get; set; } = CommandExecutor<object, object>.DefaultDispatchConcurrency;
+
+    /// <summary>Checks the options; a bad value is named in the error.</summary>
+    /// <param name="commandName">The command name.</param>
+    /// <exception cref="AioProtocolException">A setting is invalid.</exception>
+    public void Validate(string commandName)
+    {
+        if (string.IsNullOrEmpty(commandName))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(commandName), commandName, "a command name is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(RequestTopicPattern))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(RequestTopicPattern), RequestTopicPattern, $"command '{commandName}' needs a request topic pattern");
+        }
+
+        if (string.IsNullOrEmpty(KeyToken) || !RequestTopicPattern.Contains("{" + KeyToken + "}", StringComparison.Ordinal))
+        {
+            throw AioProtocolException.ConfigurationInvalid(
+                nameof(KeyToken), KeyToken, $"the key token must appear as {{{KeyToken}}} in the request topic pattern '{RequestTopicPattern}' of command '{commandName}'");
+        }
+
+        if (TopicTokenMap.ContainsKey(KeyToken))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(TopicTokenMap), KeyToken, "the key token must not have a resident value: each grain gets its own");
+        }
+
+        if (DispatchConcurrency < 1)
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(DispatchConcurrency), DispatchConcurrency, "at least one request must run at a time");
+        }
+
+        ArgumentNullException.ThrowIfNull(Serializer);
+    }
+}
+
+/// <summary>How the cluster calls one remote command (<c>AddAioCommandInvoker</c>).</summary>
+public sealed class AioCommandInvokerOptions
+{
+    /// <summary>The request topic pattern, for example <c>thermostats/{executorId}/command/{commandName}</c>. Required.</summary>
+    public string RequestTopicPattern { get; set; } = string.Empty;
+
+    /// <summary>An optional topic namespace.</summary>
+    public string? TopicNamespace { get; set; }
+
+    /// <summary>Resident token values (<c>commandName</c> is filled with the command name unless set).</summary>
+    public Dictionary<string, string> TopicTokenMap { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>An optional response topic prefix (default: responses come back on <c>clients/{clientId}/...</c>).</summary>
+    public string? ResponseTopicPrefix { get; set; }
+
+    /// <summary>An optional response topic suffix.</summary>
+    public string? ResponseTopicSuffix { get; set; }
+
+    /// <summary>The payload serializer (default JSON).</summary>
+    public IPayloadSerializer Serializer { get; set; } = new JsonPayloadSerializer();
+}

@@ -1,0 +1,122 @@
+using OrleansAio.GrainsInterfaces.Rpc;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Protocol.Rpc;
+
+namespace OrleansAio.Silo.Rpc;
+
+/// <summary>
+/// The silo's one <see cref="CommandExecutor{TReq, TResp}"/> for a registered command, on the silo's shared MQTT session and in
+/// the command's shared subscription group: each request runs once in the cluster, in the grain whose key is the request topic's
+/// key token, and duplicates are answered from the grain-backed <see cref="GrainCommandResponseCache"/>.
+/// </summary>
+/// <remarks>
+/// A participant in the silo lifecycle at <see cref="ServiceLifecycleStage.Active"/>: it subscribes once grains can be called and
+/// unsubscribes first when the silo stops (before the MQTT session disconnects), so the broker hands new requests to the silos
+/// still running.
+/// </remarks>
+/// <typeparam name="TReq">The request type.</typeparam>
+/// <typeparam name="TResp">The response type.</typeparam>
+/// <typeparam name="TGrain">The grain interface that serves the command.</typeparam>
+internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+    where TGrain : ICommandHandlerGrain<TReq, TResp>
+{
+    private readonly string commandName;
+    private readonly AioCommandOptions options;
+    private readonly IGrainFactory grainFactory;
+    private readonly ILogger logger;
+    private readonly CommandExecutor<TReq, TResp> executor;
+
+    public CommandExecutorHost(
+        string commandName,
+        AioCommandOptions options,
+        IGrainFactory grainFactory,
+        IMqttPubSubClient mqttClient,
+        ApplicationContext context,
+        ILoggerFactory loggerFactory)
+    {
+        this.commandName = commandName;
+        this.options = options;
+        this.grainFactory = grainFactory;
+        logger = loggerFactory.CreateLogger<CommandExecutorHost<TReq, TResp, TGrain>>();
+        var tokens = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal);
+        tokens.TryAdd("commandName", commandName);
+        executor = new CommandExecutor<TReq, TResp>(context, mqttClient, commandName, options.Serializer, loggerFactory)
+        {
+            RequestTopicPattern = options.RequestTopicPattern,
+            TopicNamespace = options.TopicNamespace,
+            TopicTokenMap = tokens,
+            ServiceGroupId = ServiceGroupId,
+            ExecutionTimeout = options.ExecutionTimeout,
+            IsIdempotent = options.IsIdempotent,
+            CacheTtl = options.CacheTtl,
+            ResponseCache = new GrainCommandResponseCache(grainFactory, commandName, context.TimeProvider, logger),
+            OnCommandReceived = ExecuteAsync,
+        };
+    }
+
+    /// <summary>The shared subscription group of the command's executors.</summary>
+    public string ServiceGroupId => options.ServiceGroupId ?? $"orleans-aio-{commandName}";
+
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        lifecycle.Subscribe($"{nameof(CommandExecutorHost<TReq, TResp, TGrain>)}:{commandName}", ServiceLifecycleStage.Active, StartAsync, StopAsync);
+    }
+
+    public ValueTask DisposeAsync() => executor.DisposeAsync();
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await executor.StartAsync(options.DispatchConcurrency, cancellationToken);
+        LogStarted(commandName, options.RequestTopicPattern, ServiceGroupId, typeof(TGrain).Name);
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await executor.StopAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is AioProtocolException or OperationCanceledException)
+        {
+            // The session ends right after; the broker then forgets this member of the group anyway.
+            LogStopFailed(ex, commandName);
+        }
+    }
+
+    private async Task<ExtendedResponse<TResp>> ExecuteAsync(ExtendedRequest<TReq> request, CancellationToken cancellationToken)
+    {
+        var metadata = request.RequestMetadata;
+        if (!metadata.TopicTokens.TryGetValue(options.KeyToken, out var key) || string.IsNullOrEmpty(key))
+        {
+            throw AioProtocolException.ConfigurationInvalid(options.KeyToken, metadata.Topic, $"the request topic '{metadata.Topic}' has no value for the key token");
+        }
+
+        var grain = grainFactory.GetGrain<TGrain>(key);
+        var grainRequest = new AioCommandRequest<TReq>(
+            commandName,
+            request.Request,
+            metadata.CorrelationId,
+            metadata.InvokerClientId,
+            metadata.Topic ?? string.Empty,
+            new Dictionary<string, string>(metadata.TopicTokens, StringComparer.Ordinal),
+            new Dictionary<string, string>(metadata.UserData, StringComparer.Ordinal),
+            metadata.Timestamp?.EncodeToString(),
+            options.ExecutionTimeout);
+        var response = await grain.ExecuteCommandAsync(grainRequest, cancellationToken);
+        var responseMetadata = new CommandResponseMetadata();
+        foreach (var (name, value) in response.UserData)
+        {
+            responseMetadata.UserData[name] = value;
+        }
+
+        return new ExtendedResponse<TResp> { Response = response.Response, ResponseMetadata = responseMetadata };
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command '{CommandName}' served on '{Pattern}' in group '{Group}' by {Grain} grains")]
+    private partial void LogStarted(string commandName, string pattern, string group, string grain);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Command '{CommandName}' could not unsubscribe cleanly")]
+    private partial void LogStopFailed(Exception exception, string commandName);
+}

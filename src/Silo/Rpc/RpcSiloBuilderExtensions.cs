@@ -1,0 +1,92 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansAio.Grains.Rpc;
+using OrleansAio.GrainsInterfaces.Rpc;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Mqtt;
+
+namespace OrleansAio.Silo.Rpc;
+
+/// <summary>Registers AIO commands the cluster serves (executor side) and calls (invoker side).</summary>
+public static class RpcSiloBuilderExtensions
+{
+    /// <summary>
+    /// Serves a command: every silo runs one executor for it in a shared subscription group, routing each request to the
+    /// <typeparamref name="TGrain"/> grain whose key is the request topic's key token; dedup is cluster-wide.
+    /// </summary>
+    /// <typeparam name="TReq">The request type (Orleans-serializable and handled by the options' serializer).</typeparam>
+    /// <typeparam name="TResp">The response type (likewise).</typeparam>
+    /// <typeparam name="TGrain">The grain interface serving the command.</typeparam>
+    /// <param name="silo">The silo builder; the shared MQTT session must be registered.</param>
+    /// <param name="commandName">The command name.</param>
+    /// <param name="configure">Sets the topic pattern, key token, serializer, timeouts.</param>
+    /// <returns>The same builder.</returns>
+    public static ISiloBuilder AddAioCommand<TReq, TResp, TGrain>(this ISiloBuilder silo, string commandName, Action<AioCommandOptions> configure)
+        where TGrain : ICommandHandlerGrain<TReq, TResp>
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new AioCommandOptions();
+        configure(options);
+        options.Validate(commandName);
+        AddApplicationContext(silo.Services);
+        silo.Services.AddSingleton(sp => new CommandExecutorHost<TReq, TResp, TGrain>(
+            commandName,
+            options,
+            sp.GetRequiredService<IGrainFactory>(),
+            sp.GetRequiredService<IMqttPubSubClient>(),
+            sp.GetRequiredService<ApplicationContext>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CommandExecutorHost<TReq, TResp, TGrain>>());
+        return silo;
+    }
+
+    /// <summary>
+    /// Lets grains and clients call a remote command through <see cref="ICommandInvokerGrain{TReq, TResp}"/> keyed by
+    /// <paramref name="commandName"/>; each silo keeps one invoker for it on its shared MQTT session.
+    /// </summary>
+    /// <typeparam name="TReq">The request type.</typeparam>
+    /// <typeparam name="TResp">The response type.</typeparam>
+    /// <param name="silo">The silo builder; the shared MQTT session must be registered.</param>
+    /// <param name="commandName">The command name (the invoker grain's key).</param>
+    /// <param name="configure">Sets the request topic pattern and serializer.</param>
+    /// <returns>The same builder.</returns>
+    public static ISiloBuilder AddAioCommandInvoker<TReq, TResp>(this ISiloBuilder silo, string commandName, Action<AioCommandInvokerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (string.IsNullOrEmpty(commandName))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(commandName), commandName, "a command name is required");
+        }
+
+        var options = new AioCommandInvokerOptions();
+        configure(options);
+        if (string.IsNullOrWhiteSpace(options.RequestTopicPattern))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(options.RequestTopicPattern), options.RequestTopicPattern, $"command invoker '{commandName}' needs a request topic pattern");
+        }
+
+        AddApplicationContext(silo.Services);
+        silo.Services.AddSingleton<CommandInvokerRegistration>(new CommandInvokerRegistration<TReq, TResp>
+        {
+            CommandName = commandName,
+            RequestTopicPattern = options.RequestTopicPattern,
+            TopicNamespace = options.TopicNamespace,
+            TopicTokenMap = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal),
+            ResponseTopicPrefix = options.ResponseTopicPrefix,
+            ResponseTopicSuffix = options.ResponseTopicSuffix,
+            Serializer = options.Serializer,
+        });
+        silo.Services.TryAddSingleton<CommandInvokers>();
+        return silo;
+    }
+
+    /// <summary>Registers the silo's one application context (hybrid logical clock and time source) unless one exists.</summary>
+    /// <param name="services">The silo's services.</param>
+    internal static void AddApplicationContext(IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new ApplicationContext(sp.GetRequiredService<TimeProvider>()));
+    }
+}

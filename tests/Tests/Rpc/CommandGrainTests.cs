@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using OrleansAio.GrainsInterfaces.Rpc;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Rpc;
+using OrleansAio.Protocol.Serialization;
+using OrleansAio.Protocol.Session;
+using OrleansAio.Silo.Rpc;
+using OrleansAio.Tests.Fixtures;
+
+namespace OrleansAio.Tests.Rpc;
+
+/// <summary>Executor side: a stand-in device invokes <c>increment</c>; the cluster answers through <see cref="ICounterGrain"/>.</summary>
+public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture<RpcClusterFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task EachRequestIsRoutedToTheGrainForItsTopicKey()
+    {
+        await using var device = await DeviceAsync("route");
+        await using var invoker = CounterInvoker(device);
+        var prefix = Guid.NewGuid().ToString("N")[..8];
+
+        var first = await invoker.InvokeCommandAsync(new CounterRequest("ok", 5), Label("one"), Key($"{prefix}-a"), cancellationToken: Ct);
+        var second = await invoker.InvokeCommandAsync(new CounterRequest("ok", 7), null, Key($"{prefix}-a"), cancellationToken: Ct);
+        var other = await invoker.InvokeCommandAsync(new CounterRequest("ok", 1), null, Key($"{prefix}-b"), cancellationToken: Ct);
+
+        Assert.Equal(new CounterResponse($"{prefix}-a", 1, 5, "increment", "one"), first.Response);
+        Assert.Equal(new CounterResponse($"{prefix}-a", 2, 12, "increment", null), second.Response);
+        Assert.Equal(new CounterResponse($"{prefix}-b", 1, 1, "increment", null), other.Response);
+        Assert.Equal(2, await fixture.Client.GetGrain<ICounterGrain>($"{prefix}-a").GetExecutionsAsync());
+        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>($"{prefix}-b").GetExecutionsAsync());
+    }
+
+    [Fact]
+    public async Task EveryRequestRunsExactlyOnceAcrossTheSilos()
+    {
+        await using var device = await DeviceAsync("once");
+        await using var invoker = CounterInvoker(device);
+        var key = $"once-{Guid.NewGuid():N}";
+        const int Requests = 24;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ =>
+            invoker.InvokeCommandAsync(new CounterRequest("ok", 1), null, Key(key), cancellationToken: Ct)));
+
+        // Both silos subscribe in one shared group: had each received every request, the grain would count 48.
+        Assert.Equal(Requests, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        Assert.Equal(Enumerable.Range(1, Requests), responses.Select(r => r.Response!.Executions).Order());
+    }
+
+    [Fact]
+    public async Task ARedeliveredRequestIsAnsweredFromTheClusterCacheOnEverySilo()
+    {
+        var key = $"dup-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        var request = device.Request(Guid.NewGuid().ToByteArray());
+
+        await device.Client.Client.PublishAsync(request, Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
+
+        // The broker redelivers a request it thinks was not acknowledged (a reconnect): put the very same request (same
+        // response topic and correlation data) straight into each silo's session, so the silo that did not execute it gets it too.
+        await RedeliverToEverySiloAsync(request);
+
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
+        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        AssertSameResponses(device.Responses.ToArray(), request.CorrelationData);
+    }
+
+    [Fact]
+    public async Task TheCachedResponseOutlivesTheCacheGrainsActivation()
+    {
+        var key = $"dup-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        var correlation = Guid.NewGuid().ToByteArray();
+        var request = device.Request(correlation);
+        await device.Client.Client.PublishAsync(request, Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
+
+        // As if the cache grain's silo had gone away: the entry must come back from grain storage.
+        var cacheKey = GrainCommandResponseCache.GrainKey("increment", CommandCacheKey.Create(request.ResponseTopic, correlation));
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ICommandResponseCacheGrain>(cacheKey));
+        await RedeliverToEverySiloAsync(request);
+
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
+        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        AssertSameResponses(device.Responses.ToArray(), correlation);
+    }
+
+    [Fact]
+    public async Task TheSameCorrelationOnAnotherResponseTopicIsANewRequest()
+    {
+        var key = $"pseudo-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        await using var other = await RawDevice.ConnectAsync(fixture, key);
+        var correlation = Guid.NewGuid().ToByteArray();
+
+        await device.Client.Client.PublishAsync(device.Request(correlation), Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
+        await other.Client.Client.PublishAsync(other.Request(correlation), Ct);
+        await MqttTestClient.WaitUntilAsync(() => other.Responses.Count == 1, "the second response", Ct);
+
+        // §1.12: the key is (Response Topic, Correlation Data); a different response topic is a different request.
+        Assert.Equal(2, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+    }
+
+    private async Task RedeliverToEverySiloAsync(MqttApplicationMessage request)
+    {
+        for (var i = 0; i < fixture.Cluster.Silos.Count; i++)
+        {
+            var session = await fixture.Broker.Broker.Server.GetSessionAsync(fixture.SessionOf(i).ClientId!);
+            Assert.True(session.TryEnqueueApplicationMessage(request, out _));
+        }
+    }
+
+    private static void AssertSameResponses(MqttApplicationMessage[] all, byte[] correlation)
+    {
+        foreach (var response in all)
+        {
+            Assert.Equal(correlation, response.CorrelationData);
+            Assert.Equal("200", UserProperty(response, "__stat"));
+            Assert.Equal(Encoding.UTF8.GetString(all[0].Payload), Encoding.UTF8.GetString(response.Payload));
+            Assert.Single(response.UserProperties!, p => p.Name == "__protVer");
+        }
+
+        Assert.Contains("\"executions\":1", Encoding.UTF8.GetString(all[0].Payload), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task AGrainExceptionIsAnApplicationErrorResponse()
+    {
+        await using var device = await DeviceAsync("throw");
+        await using var invoker = CounterInvoker(device);
+        var key = $"throw-{Guid.NewGuid():N}";
+
+        var error = await Assert.ThrowsAsync<AioProtocolException>(() =>
+            invoker.InvokeCommandAsync(new CounterRequest("throw", 1), null, Key(key), cancellationToken: Ct));
+
+        Assert.Equal(AioErrorKind.ExecutionException, error.Kind);
+        Assert.True(error.IsRemote);
+        Assert.Contains($"counter {key} refused", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AGrainPastTheExecutionTimeoutIsAnsweredWithRequestTimeout()
+    {
+        await using var device = await DeviceAsync("slow");
+        await using var invoker = CounterInvoker(device);
+
+        var error = await Assert.ThrowsAsync<AioProtocolException>(() => invoker.InvokeCommandAsync(
+            new CounterRequest("slow", 1), null, Key($"slow-{Guid.NewGuid():N}"), TimeSpan.FromSeconds(20), Ct));
+
+        Assert.Equal(AioErrorKind.Timeout, error.Kind);
+        Assert.True(error.IsRemote);
+        Assert.Equal("ExecutionTimeout", error.TimeoutName);
+        Assert.Equal(TimeSpan.FromSeconds(2), error.TimeoutValue);
+    }
+
+    [Fact]
+    public async Task AnApplicationErrorReturnedByTheGrainTravelsAsUserData()
+    {
+        await using var device = await DeviceAsync("apperr");
+        await using var invoker = CounterInvoker(device);
+
+        var response = await invoker.InvokeCommandAsync(new CounterRequest("appError", 1), null, Key($"app-{Guid.NewGuid():N}"), cancellationToken: Ct);
+
+        Assert.True(response.TryGetApplicationError(out var code, out var payload));
+        Assert.Equal("Overheated", code);
+        Assert.Equal("{\"limit\":30}", payload);
+    }
+
+    private static string? UserProperty(MqttApplicationMessage message, string name) =>
+        message.UserProperties?.FirstOrDefault(p => p.Name == name)?.ReadValueAsString();
+
+    private static Dictionary<string, string> Key(string key) => new() { ["executorId"] = key };
+
+    private static CommandRequestMetadata Label(string label)
+    {
+        var metadata = new CommandRequestMetadata();
+        metadata.UserData["label"] = label;
+        return metadata;
+    }
+
+    private static CommandInvoker<CounterRequest, CounterResponse> CounterInvoker(MqttSessionClient device) =>
+        new(new ApplicationContext(), device, "increment", new JsonPayloadSerializer())
+        {
+            RequestTopicPattern = RpcClusterFixture.CounterPattern,
+            TopicTokenMap = new Dictionary<string, string> { ["commandName"] = "increment" },
+        };
+
+    private async Task<MqttSessionClient> DeviceAsync(string suffix)
+    {
+        var device = new MqttSessionClient(new MqttSessionClientOptions(), NullLoggerFactory.Instance);
+        await device.ConnectAsync(fixture.MqttSettings(MqttTestClient.TestClientId(suffix)), Ct);
+        return device;
+    }
+
+    /// <summary>A device speaking raw MQTT, so a test controls the correlation data and can resend a request byte for byte.</summary>
+    private sealed class RawDevice : IAsyncDisposable
+    {
+        private RawDevice(MqttTestClient client, string key)
+        {
+            Client = client;
+            Key = key;
+            ResponseTopic = $"clients/{client.ClientId}/test/rpc/{key}/increment";
+            client.Client.ApplicationMessageReceivedAsync += args =>
+            {
+                if (args.ApplicationMessage.Topic == ResponseTopic)
+                {
+                    Responses.Enqueue(args.ApplicationMessage);
+                }
+
+                return Task.CompletedTask;
+            };
+        }
+
+        public MqttTestClient Client { get; }
+
+        public string Key { get; }
+
+        public string ResponseTopic { get; }
+
+        public ConcurrentQueue<MqttApplicationMessage> Responses { get; } = new();
+
+        public static async Task<RawDevice> ConnectAsync(RpcClusterFixture fixture, string key)
+        {
+            var client = await MqttTestClient.ConnectAsync(fixture.Broker.Port, "raw-" + Guid.NewGuid().ToString("N")[..6], cancellationToken: Ct);
+            var device = new RawDevice(client, key);
+            await client.SubscribeAsync(device.ResponseTopic, Ct);
+            return device;
+        }
+
+        public MqttApplicationMessage Request(byte[] correlation) => new MqttApplicationMessageBuilder()
+            .WithTopic($"test/rpc/{Key}/increment")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithResponseTopic(ResponseTopic)
+            .WithCorrelationData(correlation)
+            .WithMessageExpiryInterval(60)
+            .WithContentType("application/json")
+            .WithPayload("{\"mode\":\"ok\",\"amount\":3}")
+            .WithUserProperty("__protVer", Encoding.UTF8.GetBytes("1.0"))
+            .Build();
+
+        public ValueTask DisposeAsync() => Client.DisposeAsync();
+    }
+}

@@ -1,0 +1,70 @@
+using OrleansAio.Grains.Telemetry;
+using OrleansAio.GrainsInterfaces.Telemetry;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Serialization;
+using OrleansAio.Silo.Rpc;
+
+namespace OrleansAio.Tests.Rpc;
+
+/// <summary>Bad registrations fail at start-up with an error naming the setting and the value.</summary>
+public sealed class RegistrationValidationTests
+{
+    [Fact]
+    public void ACommandPatternWithoutTheKeyTokenIsRefused()
+    {
+        var options = new AioCommandOptions { RequestTopicPattern = "things/{thingId}/command/{commandName}" };
+
+        var error = Assert.Throws<AioProtocolException>(() => options.Validate("reboot"));
+
+        Assert.Equal(AioErrorKind.ConfigurationInvalid, error.Kind);
+        Assert.Equal(nameof(AioCommandOptions.KeyToken), error.PropertyName);
+        Assert.Equal("executorId", error.PropertyValue);
+        Assert.Contains("things/{thingId}/command/{commandName}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AResidentValueForTheKeyTokenIsRefused()
+    {
+        var options = new AioCommandOptions { RequestTopicPattern = "things/{executorId}/command/{commandName}" };
+        options.TopicTokenMap["executorId"] = "one";
+
+        var error = Assert.Throws<AioProtocolException>(() => options.Validate("reboot"));
+
+        Assert.Equal(nameof(AioCommandOptions.TopicTokenMap), error.PropertyName);
+    }
+
+    [Fact]
+    public void ACommandWithoutAPatternIsRefusedNamingTheCommand()
+    {
+        var error = Assert.Throws<AioProtocolException>(() => new AioCommandOptions().Validate("reboot"));
+
+        Assert.Equal(nameof(AioCommandOptions.RequestTopicPattern), error.PropertyName);
+        Assert.Contains("'reboot'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a/b", "deviceId", "TelemetryName")]
+    [InlineData("temperature", "sensorId", "KeyToken")]
+    public void ATelemetryRegistrationWithABadNameOrKeyIsRefused(string name, string keyToken, string property)
+    {
+        var registration = new TelemetryTopicRegistration<double>
+        {
+            TelemetryName = name,
+            TopicPattern = "devices/{deviceId}/temperature",
+            KeyToken = keyToken,
+            Serializer = new JsonPayloadSerializer(),
+        };
+
+        var error = Assert.Throws<AioProtocolException>(registration.Validate);
+
+        Assert.Equal(property, error.PropertyName);
+    }
+
+    [Fact]
+    public void TelemetryKeysRoundTripAndRefuseSlashes()
+    {
+        Assert.Equal(("temperature", "dev-1"), TelemetryTopicKey.Parse(TelemetryTopicKey.Format("temperature", "dev-1")));
+        Assert.Throws<ArgumentException>(() => TelemetryTopicKey.Format("temperature", "a/b"));
+        Assert.Throws<ArgumentException>(() => TelemetryTopicKey.Parse("temperature"));
+    }
+}

@@ -1,0 +1,29 @@
+using OrleansAio.Silo.Rpc;
+using OrleansAio.Tests.Fixtures;
+
+namespace OrleansAio.Tests.Rpc;
+
+/// <summary>Two silos serving the <c>increment</c> command with <see cref="ICounterGrain"/> and calling a stand-in device.</summary>
+public sealed class RpcClusterFixture : AioClusterFixture
+{
+    public const string CounterPattern = "test/rpc/{executorId}/{commandName}";
+    public const string DevicePattern = "test/device/{executorId}/{commandName}";
+
+    protected override void ConfigureSilo(ISiloBuilder silo)
+    {
+        silo.AddAioCommand<CounterRequest, CounterResponse, ICounterGrain>("increment", options =>
+        {
+            options.RequestTopicPattern = CounterPattern;
+            options.ExecutionTimeout = TimeSpan.FromSeconds(2);
+        });
+        silo.AddAioCommandInvoker<DeviceRequest, DeviceResponse>("echo", options => options.RequestTopicPattern = DevicePattern);
+        silo.AddAioCommandInvoker<DeviceRequest, DeviceResponse>("nobody", options => options.RequestTopicPattern = DevicePattern);
+
+        // Same topic as "echo", but a payload the device cannot read as a DeviceRequest.
+        silo.AddAioCommandInvoker<int, DeviceResponse>("echoWithBadPayload", options =>
+        {
+            options.RequestTopicPattern = DevicePattern;
+            options.TopicTokenMap["commandName"] = "echo";
+        });
+    }
+}
