@@ -186,6 +186,10 @@ public sealed partial class StateStoreKeyGrain(
         return true;
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetObservingClientsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.ObservingClients.Order(StringComparer.Ordinal)]);
+
     private static StateStoreKeyState Copy(StateStoreKeyState s) => new()
     {
         Value = s.Value,
