@@ -1,3 +1,5 @@
+using OrleansAio.Grains.Leasing;
+
 namespace OrleansAio.Silo.Hosting;
 
 /// <summary>The one place where the silo's AIO capabilities (state store, leases, commands, telemetry...) are registered.</summary>
@@ -12,6 +14,7 @@ public static class AioCapabilities
     public static ISiloBuilder AddAioCapabilities(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        silo.AddAioLeasing();
         return silo;
     }
 }
