@@ -2,7 +2,7 @@ namespace OrleansAio.GrainsInterfaces.StateStore;
 
 /// <summary>
 /// One state-store key: its value, version, expiry, fencing token and observers. One activation per key; the grain's key is
-/// <see cref="StateStoreKey.ToGrainKey(ReadOnlySpan{byte})"/> of the key bytes.
+/// <see cref="StateStoreGrainKey.ToGrainKey(ReadOnlySpan{byte})"/> of the key bytes.
 /// </summary>
 /// <remarks>
 /// Every applied write is persisted before the call returns and gets a version strictly higher than any earlier version of the

@@ -105,6 +105,18 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <summary>Whether to add W3C <c>traceparent</c>/<c>tracestate</c> user properties to responses (off by default).</summary>
     public bool PropagateTraceContext { get; init; }
 
+    /// <summary>
+    /// When set (the state store), the request's <c>__ts</c> is neither parsed nor merged into the clock: it reaches the handler
+    /// verbatim as <c>RequestMetadata.UserData["__ts"]</c> (absent when the request has none), for the handler to validate.
+    /// </summary>
+    internal bool RawRequestTimestamp { get; init; }
+
+    /// <summary>
+    /// When set (the state store), a success response's <c>__ts</c> is the handler's <c>ResponseMetadata.Timestamp</c> (a key
+    /// version), absent when that is <see langword="null"/>, instead of the executor's clock; it is kept in the dedup cache.
+    /// </summary>
+    internal bool TimestampFromResponseMetadata { get; init; }
+
     /// <summary>Validates the configuration, subscribes (QoS 1) and starts serving requests.</summary>
     /// <param name="preferredDispatchConcurrency">The most handlers running at once (default 10).</param>
     /// <param name="cancellationToken">Cancels the subscribe.</param>
@@ -365,7 +377,8 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     private ExtendedRequest<TReq> ParseRequest(MqttApplicationMessage message, byte[] correlationData)
     {
         HybridLogicalClock? timestamp = null;
-        if (message.GetUserProperty(AioUserProperties.Timestamp) is { } ts)
+        var rawTimestamp = message.GetUserProperty(AioUserProperties.Timestamp);
+        if (rawTimestamp is { } ts && !RawRequestTimestamp)
         {
             timestamp = HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, ts);
         }
@@ -396,6 +409,11 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
             {
                 userData.TryAdd(key, val);
             }
+        }
+
+        if (RawRequestTimestamp && rawTimestamp is not null)
+        {
+            userData[AioUserProperties.Timestamp] = rawTimestamp;
         }
 
         var metadata = new CommandRequestMetadata
@@ -499,6 +517,11 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         var empty = serialized.SerializedPayload.IsEmpty;
         var status = empty ? CommandStatusCode.NoContent : CommandStatusCode.OK;
         var properties = new List<KeyValuePair<string, string>> { new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)) };
+        if (TimestampFromResponseMetadata && result.ResponseMetadata?.Timestamp is { } version)
+        {
+            properties.Add(new(AioUserProperties.Timestamp, version.EncodeToString()));
+        }
+
         if (result.ResponseMetadata is { } metadata)
         {
             foreach (var (key, value) in metadata.UserData)
@@ -624,11 +647,21 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         var statusFields = properties.TakeWhile(p => p.Key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal)).ToList();
         foreach (var (name, value) in statusFields)
         {
-            message.AddUserProperty(name, value);
+            if (name != AioUserProperties.Timestamp)
+            {
+                message.AddUserProperty(name, value);
+            }
         }
 
         message.AddUserProperty(AioUserProperties.ProtocolVersion, ProtocolVersion.Rpc.ToString());
-        message.AddUserProperty(AioUserProperties.Timestamp, context.ApplicationHlc.UpdateNow(context.MaxClockDrift));
+        if (!TimestampFromResponseMetadata)
+        {
+            message.AddUserProperty(AioUserProperties.Timestamp, context.ApplicationHlc.UpdateNow(context.MaxClockDrift));
+        }
+        else if (statusFields.FirstOrDefault(p => p.Key == AioUserProperties.Timestamp) is { Key: not null } version)
+        {
+            message.AddUserProperty(version.Key, version.Value);
+        }
         foreach (var (name, value) in properties.Skip(statusFields.Count))
         {
             message.AddUserProperty(name, value);

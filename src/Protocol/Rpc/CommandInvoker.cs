@@ -82,6 +82,9 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
     /// <summary>Whether to add W3C <c>traceparent</c>/<c>tracestate</c> user properties to requests (off by default).</summary>
     public bool PropagateTraceContext { get; init; }
 
+    /// <summary>Reserved user-data names this invoker may send (the state store's <c>__ft</c>); none by default.</summary>
+    internal IReadOnlySet<string>? PermittedReservedUserData { get; init; }
+
     /// <summary>Invokes the command and awaits its response.</summary>
     /// <param name="request">The request value (<see langword="null"/> sends an empty payload).</param>
     /// <param name="metadata">Correlation ID, user data and CloudEvent; optional.</param>
@@ -182,7 +185,8 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
         {
             foreach (var key in metadata.UserData.Keys)
             {
-                if (key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal) || key == AioUserProperties.Partition)
+                if ((key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal) || key == AioUserProperties.Partition)
+                    && PermittedReservedUserData?.Contains(key) != true)
                 {
                     throw AioProtocolException.ConfigurationInvalid("UserData", key, "user property names starting with '__', and '$partition', are reserved for the protocol");
                 }

@@ -10,7 +10,7 @@ namespace OrleansAio.GrainsInterfaces.StateStore;
 /// <c>"x:" + HEX(bytes)</c> (upper case). The mapping is one-to-one, so every binary key has exactly one grain. The empty key is
 /// not a state-store key (the wire answers <c>the key length is zero</c>) and is refused here.
 /// </remarks>
-public static class StateStoreKey
+public static class StateStoreGrainKey
 {
     /// <summary>The prefix of keys that are UTF-8 text.</summary>
     public const string TextPrefix = "u:";
