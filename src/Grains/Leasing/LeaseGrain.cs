@@ -38,7 +38,7 @@ public sealed partial class LeaseGrain(IOptions<LeaseGrainOptions> leaseOptions,
 
     private string Name => this.GetPrimaryKeyString();
 
-    private IStateStoreKeyGrain Key => key ??= GrainFactory.GetGrain<IStateStoreKeyGrain>(StateStoreKey.ToGrainKey(Name));
+    private IStateStoreKeyGrain Key => key ??= GrainFactory.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey(Name));
 
     /// <inheritdoc />
     public Task<LeaseAcquireResult> TryAcquireAsync(string holder, TimeSpan term) => SetAsync(holder, term);
