@@ -17,6 +17,7 @@ namespace OrleansAio.Grains.Leasing;
 /// </remarks>
 public sealed class AutoRenewingLease : IAsyncDisposable
 {
+    private static readonly TimeSpan TransientRetryDelay = TimeSpan.FromMilliseconds(250);
     private readonly ILeaseGrain lease;
     private readonly AutomaticLeaseRenewal<HlcTimestamp> renewal;
 
@@ -114,7 +115,19 @@ public sealed class AutoRenewingLease : IAsyncDisposable
             var remaining = deadline - now;
             var wait = remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining > maxCall ? maxCall : remaining;
 
-            var result = await lease.AcquireAsync(holder, term, wait, cancellationToken);
+            LeaseAcquireResult result;
+            try
+            {
+                result = await lease.AcquireAsync(holder, term, wait, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not LeaseException && !cancellationToken.IsCancellationRequested && clock.GetUtcNow() < deadline)
+            {
+                // The lease grain's silo died or the call was lost: the lease itself lives in the state store, so wait and retry.
+                logger?.LogWarning(ex, "Waiting for lease '{LeaseName}' failed; retrying", lease.GetPrimaryKeyString());
+                await Task.Delay(TransientRetryDelay, clock, cancellationToken);
+                continue;
+            }
+
             if (result.Acquired)
             {
                 // The waiting call does not say when its winning SET was sent, and the token's validity must count from no later
