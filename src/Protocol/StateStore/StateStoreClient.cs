@@ -23,7 +23,7 @@ namespace OrleansAio.Protocol.StateStore;
 /// <see cref="ObserveAsync"/> subscribes to the client's notification filter in the upper-case hex form (as the Rust SDK does);
 /// notifications are raised through <see cref="KeyChangeMessageReceivedAsync"/> in arrival order.
 /// </remarks>
-public sealed partial class StateStoreClient : IAsyncDisposable
+public sealed partial class StateStoreClient : IStateStoreClient
 {
     private static readonly IReadOnlySet<string> PermittedReserved = new HashSet<string>(StringComparer.Ordinal) { StateStoreTopics.FencingToken };
 

@@ -101,6 +101,11 @@ public static class StateStoreErrors
         return exception.PropertyName == ServiceErrorProperty && exception.PropertyValue is StateStoreServiceError error ? error : null;
     }
 
+    /// <summary>The exception a client raises for <paramref name="error"/> (the same shape as a received <c>-ERR</c>).</summary>
+    /// <param name="error">The error.</param>
+    /// <returns>The exception.</returns>
+    public static AioProtocolException CreateException(StateStoreServiceError error) => ToException(TextOf(error));
+
     internal static AioProtocolException ToException(string text) => new(AioErrorKind.ExecutionException, $"The state store answered an error: {text}")
     {
         IsRemote = true,
