@@ -24,17 +24,17 @@ public sealed record LeadershipChangedEventArgs(string ElectionName, string? Lea
 /// </summary>
 public sealed class LeaderElectionClient : IAsyncDisposable
 {
-    private readonly StateStoreClient stateStore;
+    private readonly IStateStoreClient stateStore;
     private readonly LeaseLockClient lease;
 
     /// <summary>Creates the client.</summary>
-    /// <param name="stateStore">The state-store client of this MQTT session.</param>
+    /// <param name="stateStore">The state store: the wire client of this MQTT session, or any other <see cref="IStateStoreClient"/>.</param>
     /// <param name="electionName">The election (its lease key).</param>
     /// <param name="candidateName">This candidate's identity; unique among candidates.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="loggerFactory">Logging.</param>
     public LeaderElectionClient(
-        StateStoreClient stateStore, string electionName, string candidateName, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        IStateStoreClient stateStore, string electionName, string candidateName, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         this.stateStore = stateStore ?? throw new ArgumentNullException(nameof(stateStore));
         lease = new LeaseLockClient(stateStore, electionName, candidateName, timeProvider, loggerFactory);

@@ -37,7 +37,7 @@ public sealed record LeaseChangedEventArgs(string LeaseName, bool IsHeld, string
 /// </remarks>
 public sealed partial class LeaseLockClient : IAsyncDisposable
 {
-    private readonly StateStoreClient stateStore;
+    private readonly IStateStoreClient stateStore;
     private readonly StateStoreKey key;
     private readonly StateStoreValue holderValue;
     private readonly TimeProvider timeProvider;
@@ -52,12 +52,12 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
     private bool disposed;
 
     /// <summary>Creates the client.</summary>
-    /// <param name="stateStore">The state-store client of this MQTT session.</param>
+    /// <param name="stateStore">The state store: the wire client of this MQTT session, or any other <see cref="IStateStoreClient"/>.</param>
     /// <param name="leaseName">The lease name (the state-store key, UTF-8).</param>
     /// <param name="holderName">This holder's identity (the key's value); must be unique among contenders.</param>
     /// <param name="timeProvider">The clock; default the system clock.</param>
     /// <param name="loggerFactory">Logging.</param>
-    public LeaseLockClient(StateStoreClient stateStore, string leaseName, string holderName, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    public LeaseLockClient(IStateStoreClient stateStore, string leaseName, string holderName, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(stateStore);
         if (string.IsNullOrEmpty(leaseName))
