@@ -198,15 +198,9 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
     {
         if (error is { } kind)
         {
-            throw StateStoreErrors.CreateException(ToServiceError(kind));
+            throw StateStoreErrors.CreateException(kind.ToServiceError());
         }
     }
-
-    /// <summary>The wire error of a grain error kind (the same names).</summary>
-    /// <param name="kind">The grain error kind.</param>
-    /// <returns>The wire error.</returns>
-    internal static StateStoreServiceError ToServiceError(StateStoreErrorKind kind) =>
-        Enum.TryParse<StateStoreServiceError>(kind.ToString(), out var error) ? error : StateStoreServiceError.Unknown;
 
     private IStateStoreKeyGrain Grain(StateStoreKey key)
     {

@@ -24,3 +24,15 @@ public static class HlcConversions
         return HlcTimestamp.Parse(clock.EncodeToString());
     }
 }
+
+/// <summary>Maps the grains' error kinds to the wire's service errors (the same names).</summary>
+public static class StateStoreErrorMapping
+{
+    /// <summary>The wire error of a grain error kind.</summary>
+    /// <param name="kind">The grain error kind.</param>
+    /// <returns>The wire error.</returns>
+    public static OrleansAio.Protocol.StateStore.StateStoreServiceError ToServiceError(this StateStoreErrorKind kind) =>
+        Enum.TryParse<OrleansAio.Protocol.StateStore.StateStoreServiceError>(kind.ToString(), out var error)
+            ? error
+            : OrleansAio.Protocol.StateStore.StateStoreServiceError.Unknown;
+}

@@ -1,4 +1,8 @@
+<<<<<<< HEAD
 using OrleansAio.Grains.Leasing;
+=======
+using OrleansAio.Silo.StateStore;
+>>>>>>> statestore
 
 namespace OrleansAio.Silo.Hosting;
 
@@ -14,6 +18,7 @@ public static class AioCapabilities
     public static ISiloBuilder AddAioCapabilities(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        silo.AddAioStateStore();
         silo.AddAioLeasing();
         return silo;
     }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Session;
@@ -11,9 +10,6 @@ namespace OrleansAio.Tests.Leasing;
 /// <summary>The production cluster (embedded broker, Garnet, every capability) with three silos, for lease and election tests.</summary>
 public class LeasingClusterFixture() : AioClusterFixture(3)
 {
-    /// <inheritdoc />
-    protected override void ConfigureSilo(ISiloBuilder silo) =>
-        silo.Services.TryAddSingleton(_ => new OrleansAio.Grains.StateStore.StateStoreVersionClock(TimeProvider.System, "leasing-tests"));
 
     /// <summary>The grain factory of the silo at <paramref name="index"/>: code that runs "in" that silo.</summary>
     /// <param name="index">The silo's index.</param>

@@ -1,0 +1,325 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Protocol.Rpc;
+using OrleansAio.Protocol.Serialization;
+
+namespace OrleansAio.Protocol.StateStore;
+
+/// <summary>The commands of the state store.</summary>
+public enum StateStoreCommandKind
+{
+    /// <summary><c>SET key value [NX|NEX] [PX ms]</c>.</summary>
+    Set,
+
+    /// <summary><c>GET key</c>.</summary>
+    Get,
+
+    /// <summary><c>DEL key</c>.</summary>
+    Delete,
+
+    /// <summary><c>VDEL key value</c>.</summary>
+    VDelete,
+
+    /// <summary><c>KEYNOTIFY key</c>.</summary>
+    KeyNotify,
+
+    /// <summary><c>KEYNOTIFY key STOP</c>.</summary>
+    KeyNotifyStop,
+}
+
+/// <summary>A validated state-store request, as the server hands it to its backend.</summary>
+/// <param name="Kind">The command.</param>
+/// <param name="Key">The key (non-empty, within the key limit).</param>
+/// <param name="Value">The value of SET and VDEL.</param>
+/// <param name="Condition">The SET condition.</param>
+/// <param name="ExpiryMilliseconds">The SET's <c>PX</c>, if any.</param>
+/// <param name="RequestTimestamp">The request's <c>__ts</c>.</param>
+/// <param name="FencingToken">The request's <c>__ft</c>, if any.</param>
+/// <param name="ClientId">The requesting MQTT client (<c>__srcId</c>, else <c>$partition</c>), if known.</param>
+public sealed record StateStoreCommand(
+    StateStoreCommandKind Kind,
+    byte[] Key,
+    byte[]? Value,
+    SetCondition Condition,
+    long? ExpiryMilliseconds,
+    HybridLogicalClock RequestTimestamp,
+    HybridLogicalClock? FencingToken,
+    string? ClientId);
+
+/// <summary>A state-store reply: the RESP3 payload and the version to put in <c>__ts</c> (absent when <see langword="null"/>).</summary>
+/// <param name="Payload">The RESP3 reply.</param>
+/// <param name="Version">The key version, or <see langword="null"/>.</param>
+public sealed record StateStoreReply(ReadOnlyMemory<byte> Payload, HybridLogicalClock? Version)
+{
+    /// <summary><c>+OK</c> with a version.</summary>
+    /// <param name="version">The version, or <see langword="null"/>.</param>
+    /// <returns>The reply.</returns>
+    public static StateStoreReply Ok(HybridLogicalClock? version = null) => new(Resp3.Ok, version);
+
+    /// <summary>An integer with an optional version.</summary>
+    /// <param name="value">The integer.</param>
+    /// <param name="version">The version, or <see langword="null"/>.</param>
+    /// <returns>The reply.</returns>
+    public static StateStoreReply Integer(long value, HybridLogicalClock? version = null) => new(Resp3.EncodeInteger(value), version);
+
+    /// <summary>A bulk string (GET hit) with its version.</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="version">The version.</param>
+    /// <returns>The reply.</returns>
+    public static StateStoreReply Value(ReadOnlySpan<byte> value, HybridLogicalClock version) => new(Resp3.EncodeBulk(value), version);
+
+    /// <summary><c>$-1</c> without a version (GET miss).</summary>
+    /// <returns>The reply.</returns>
+    public static StateStoreReply NotFound() => new(Resp3.NullBulk, null);
+
+    /// <summary><c>-ERR text</c> with the exact text of <paramref name="error"/>.</summary>
+    /// <param name="error">The error.</param>
+    /// <returns>The reply.</returns>
+    public static StateStoreReply Error(StateStoreServiceError error) => new(Resp3.EncodeError(StateStoreErrors.TextOf(error)), null);
+}
+
+/// <summary>
+/// The wire side of a state store: a <see cref="CommandExecutor{TReq,TResp}"/> on <see cref="StateStoreTopics.RequestTopic"/>
+/// that parses RESP3 requests, validates them in the order of services.md 1.11 (RESP shape, command, arguments, options,
+/// <c>__ts</c>, <c>__ft</c>, clock skew, empty key, size limits) answering the exact <c>-ERR</c> texts, and hands valid commands
+/// to <see cref="OnCommandAsync"/>. Replies carry the key version as <c>__ts</c> (none on a GET miss).
+/// </summary>
+/// <remarks>
+/// Every request gets a RESP3 reply (status 200) unless the MQTT envelope itself is unusable (no response topic, no correlation
+/// data, expired). A backend exception (for instance storage failed) becomes the executor's 500 response, not a RESP error,
+/// because the write's outcome is unknown.
+/// </remarks>
+public sealed partial class StateStoreServer : IAsyncDisposable
+{
+    private readonly ApplicationContext context;
+    private readonly CommandExecutor<byte[], byte[]> executor;
+    private readonly ILogger logger;
+
+    /// <summary>Creates a server.</summary>
+    /// <param name="context">The application context (time for skew checks).</param>
+    /// <param name="mqttClient">The MQTT session that receives requests and publishes replies.</param>
+    /// <param name="loggerFactory">Logging; optional.</param>
+    /// <param name="serviceGroupId">The shared-subscription group (every server in it takes a share), or <see langword="null"/>.</param>
+    public StateStoreServer(ApplicationContext context, IMqttPubSubClient mqttClient, ILoggerFactory? loggerFactory = null, string? serviceGroupId = "statestore")
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(mqttClient);
+        this.context = context;
+        logger = (ILogger?)loggerFactory?.CreateLogger<StateStoreServer>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        executor = new CommandExecutor<byte[], byte[]>(context, mqttClient, StateStoreTopics.CommandName, new RawPayloadSerializer(), loggerFactory)
+        {
+            RequestTopicPattern = StateStoreTopics.RequestTopic,
+            ServiceGroupId = serviceGroupId,
+            RawRequestTimestamp = true,
+            TimestampFromResponseMetadata = true,
+            OnCommandReceived = HandleAsync,
+        };
+    }
+
+    /// <summary>The backend: executes a validated command.</summary>
+    public Func<StateStoreCommand, CancellationToken, Task<StateStoreReply>>? OnCommandAsync { get; set; }
+
+    /// <summary>The largest key in bytes (default 16 KiB); larger keys are answered <c>the quota has been exceeded</c>.</summary>
+    public int MaxKeyBytes { get; init; } = 16 * 1024;
+
+    /// <summary>The largest value in bytes (default 1 MiB); larger values are answered <c>the quota has been exceeded</c>.</summary>
+    public int MaxValueBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How far ahead of the wall clock <c>__ts</c> and <c>__ft</c> may be (default 1 minute).</summary>
+    public TimeSpan MaxClockDrift { get; init; } = HybridLogicalClock.DefaultMaxClockDrift;
+
+    /// <summary>Subscribes and starts serving.</summary>
+    /// <param name="dispatchConcurrency">How many requests run at once (default 32).</param>
+    /// <param name="cancellationToken">Cancels the subscribe.</param>
+    /// <returns>A task that completes when subscribed.</returns>
+    public Task StartAsync(int dispatchConcurrency = 32, CancellationToken cancellationToken = default)
+    {
+        if (OnCommandAsync is null)
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(OnCommandAsync), null, "set the backend before starting");
+        }
+
+        return executor.StartAsync(dispatchConcurrency, cancellationToken);
+    }
+
+    /// <summary>Unsubscribes and stops serving.</summary>
+    /// <param name="cancellationToken">Cancels the unsubscribe.</param>
+    /// <returns>A task that completes when unsubscribed.</returns>
+    public Task StopAsync(CancellationToken cancellationToken = default) => executor.StopAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => executor.DisposeAsync();
+
+    /// <summary>Parses and validates one request (everything but the backend), for the executor and for tests.</summary>
+    /// <param name="payload">The RESP3 payload.</param>
+    /// <param name="timestamp">The <c>__ts</c> text, if any.</param>
+    /// <param name="fencingToken">The <c>__ft</c> text, if any.</param>
+    /// <param name="clientId">The requesting client id, if known.</param>
+    /// <param name="command">The validated command.</param>
+    /// <returns>The error to answer, or <see langword="null"/> when <paramref name="command"/> is valid.</returns>
+    public StateStoreServiceError? Validate(ReadOnlySpan<byte> payload, string? timestamp, string? fencingToken, string? clientId, out StateStoreCommand command)
+    {
+        command = null!;
+        if (!Resp3.TryParseArray(payload, out var elements, out _) || elements.Count == 0)
+        {
+            return StateStoreServiceError.SyntaxError;
+        }
+
+        var word = elements[0].AsSpan();
+        StateStoreCommandKind kind;
+        var condition = SetCondition.Unconditional;
+        long? px = null;
+        if (word.SequenceEqual("SET"u8))
+        {
+            if (elements.Count is < 3 or > 6)
+            {
+                return StateStoreServiceError.WrongNumberOfArguments;
+            }
+
+            kind = StateStoreCommandKind.Set;
+            var seenCondition = false;
+            for (var i = 3; i < elements.Count; i++)
+            {
+                var option = elements[i].AsSpan();
+                if (!seenCondition && px is null && option.SequenceEqual("NX"u8))
+                {
+                    (condition, seenCondition) = (SetCondition.OnlyIfDoesNotExist, true);
+                }
+                else if (!seenCondition && px is null && option.SequenceEqual("NEX"u8))
+                {
+                    (condition, seenCondition) = (SetCondition.OnlyIfEqualOrDoesNotExist, true);
+                }
+                else if (px is null && option.SequenceEqual("PX"u8) && i + 1 < elements.Count && TryParseMilliseconds(elements[i + 1], out var ms))
+                {
+                    px = ms;
+                    i++;
+                }
+                else
+                {
+                    return StateStoreServiceError.SyntaxError;
+                }
+            }
+        }
+        else if (word.SequenceEqual("GET"u8) || word.SequenceEqual("DEL"u8))
+        {
+            if (elements.Count != 2)
+            {
+                return StateStoreServiceError.WrongNumberOfArguments;
+            }
+
+            kind = word[0] == (byte)'G' ? StateStoreCommandKind.Get : StateStoreCommandKind.Delete;
+        }
+        else if (word.SequenceEqual("VDEL"u8))
+        {
+            if (elements.Count != 3)
+            {
+                return StateStoreServiceError.WrongNumberOfArguments;
+            }
+
+            kind = StateStoreCommandKind.VDelete;
+        }
+        else if (word.SequenceEqual("KEYNOTIFY"u8))
+        {
+            if (elements.Count is not (2 or 3))
+            {
+                return StateStoreServiceError.WrongNumberOfArguments;
+            }
+
+            if (elements.Count == 3 && !elements[2].AsSpan().SequenceEqual("STOP"u8))
+            {
+                return StateStoreServiceError.SyntaxError;
+            }
+
+            kind = elements.Count == 3 ? StateStoreCommandKind.KeyNotifyStop : StateStoreCommandKind.KeyNotify;
+        }
+        else
+        {
+            return StateStoreServiceError.UnknownCommand;
+        }
+
+        if (timestamp is null)
+        {
+            return StateStoreServiceError.TimestampMissing;
+        }
+
+        if (!TryDecode(timestamp, out var requestTimestamp))
+        {
+            return StateStoreServiceError.TimestampMalformed;
+        }
+
+        HybridLogicalClock? token = null;
+        if (fencingToken is not null && !TryDecode(fencingToken, out token))
+        {
+            return StateStoreServiceError.TimestampMalformed;
+        }
+
+        var limit = context.TimeProvider.GetUtcNow() + MaxClockDrift;
+        if (requestTimestamp!.Timestamp > limit)
+        {
+            return StateStoreServiceError.TimestampSkew;
+        }
+
+        if (token is not null && token.Timestamp > limit)
+        {
+            return StateStoreServiceError.FencingTokenSkew;
+        }
+
+        var key = elements[1];
+        if (key.Length == 0)
+        {
+            return StateStoreServiceError.KeyLengthZero;
+        }
+
+        var value = kind is StateStoreCommandKind.Set or StateStoreCommandKind.VDelete ? elements[2] : null;
+        if (key.Length > MaxKeyBytes || value?.Length > MaxValueBytes)
+        {
+            return StateStoreServiceError.QuotaExceeded;
+        }
+
+        command = new StateStoreCommand(kind, key, value, condition, px, requestTimestamp, token, clientId);
+        return null;
+    }
+
+    private static bool TryParseMilliseconds(byte[] text, out long milliseconds) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out milliseconds) && milliseconds > 0;
+
+    private static bool TryDecode(string text, out HybridLogicalClock? clock)
+    {
+        try
+        {
+            clock = HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, text);
+            return true;
+        }
+        catch (AioProtocolException)
+        {
+            clock = null;
+            return false;
+        }
+    }
+
+    private async Task<ExtendedResponse<byte[]>> HandleAsync(ExtendedRequest<byte[]> request, CancellationToken cancellationToken)
+    {
+        var metadata = request.RequestMetadata;
+        metadata.UserData.TryGetValue(AioUserProperties.Timestamp, out var timestamp);
+        metadata.UserData.TryGetValue(StateStoreTopics.FencingToken, out var fencingToken);
+        var clientId = metadata.InvokerClientId ?? metadata.Partition;
+        StateStoreReply reply;
+        if (Validate(request.Request ?? [], timestamp, fencingToken, clientId, out var command) is { } error)
+        {
+            LogRejected(error, clientId);
+            reply = StateStoreReply.Error(error);
+        }
+        else
+        {
+            reply = await OnCommandAsync!(command, cancellationToken).ConfigureAwait(false);
+        }
+
+        var response = new CommandResponseMetadata { Timestamp = reply.Version };
+        return new ExtendedResponse<byte[]> { Response = reply.Payload.ToArray(), ResponseMetadata = response };
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "State store request from {ClientId} rejected: {Error}")]
+    private partial void LogRejected(StateStoreServiceError error, string? clientId);
+}
