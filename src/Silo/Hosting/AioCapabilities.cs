@@ -1,8 +1,5 @@
-<<<<<<< HEAD
 using OrleansAio.Grains.Leasing;
-=======
 using OrleansAio.Silo.StateStore;
->>>>>>> statestore
 
 namespace OrleansAio.Silo.Hosting;
 
