@@ -126,7 +126,7 @@ public sealed class LeaseGrainTests(LeasingClusterFixture fixture) : IClassFixtu
         var name = NewLeaseName();
         var lease = fixture.GrainsOf(1).GetGrain<ILeaseGrain>(name);
         await using var wire = await fixture.ConnectWireClientAsync("wire-lease");
-        await using var client = new LeaseLockClient(wire.StateStore, name, "wire-holder");
+        await using var client = new LeaseLockClient(wire.StateStore, name, "wire-holder") { LostNotificationRetry = LeasingClusterFixture.SafetyNetRetry };
 
         var wireHeld = await client.TryAcquireAsync(LongTerm, cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(wireHeld.Success);

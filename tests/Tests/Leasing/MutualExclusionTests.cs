@@ -48,7 +48,7 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
         var staleAttempts = 0;
         try
         {
-            await Task.WhenAll(contenders.Select(c => Task.Run(
+            await Task.WhenAll(contenders.Select((c, index) => Task.Run(
                 async () =>
                 {
                     for (var round = 0; round < RoundsPerContender; round++)
@@ -58,9 +58,10 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
                         var tenure = $"{c.Name}#{round}";
                         var write = await c.WriteGuardedAsync(token, tenure, ct);
                         (write.Accepted ? accepted : rejected).Add(write);
-                        if (round % StallEvery == StallEvery - 1)
+                        if ((round + (index * 4)) % StallEvery == StallEvery - 1)
                         {
-                            // A holder that stalls (GC pause, partition) past its term and then writes with its old token.
+                            // A holder that stalls (GC pause, partition) past its term and then writes with its old token;
+                            // contenders stall in different rounds, so others are active meanwhile.
                             await Task.Delay(Stall, ct);
                             Interlocked.Increment(ref staleAttempts);
                             var stale = await c.WriteGuardedAsync(token, tenure, ct);
