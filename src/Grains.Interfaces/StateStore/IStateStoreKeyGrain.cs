@@ -53,6 +53,10 @@ public interface IStateStoreKeyGrain : IGrainWithStringKey
     /// <returns>Whether an observation existed.</returns>
     Task<bool> UnobserveClientAsync(string clientId);
 
+    /// <summary>The MQTT clients observing the key (diagnostics).</summary>
+    /// <returns>Their client ids.</returns>
+    Task<IReadOnlyList<string>> GetObservingClientsAsync();
+
     /// <summary>How long an Orleans observer registration lives without being renewed by another <see cref="ObserveAsync"/>.</summary>
     const int ObserverLifetimeMinutes = 5;
 }

@@ -186,6 +186,10 @@ public sealed partial class StateStoreKeyGrain(
         return true;
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetObservingClientsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.ObservingClients.Order(StringComparer.Ordinal)]);
+
     private static StateStoreKeyState Copy(StateStoreKeyState s) => new()
     {
         Value = s.Value,
@@ -306,9 +310,9 @@ public sealed partial class StateStoreKeyGrain(
             return;
         }
 
-        var due = TimeSpan.FromMilliseconds(Math.Max(0, expiresAt - NowMilliseconds));
+        var due = TimeSpan.FromMilliseconds(Math.Max(1, expiresAt - NowMilliseconds + 1));
         expiryTimer = this.RegisterGrainTimer(
-            _ => ExpireIfDueAsync(),
+            _ => OnExpiryTimerAsync(),
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan)
             {
                 // Observers wait for the DELETE: keep the activation until the expiry fires. Without observers an expired key
@@ -316,6 +320,18 @@ public sealed partial class StateStoreKeyGrain(
                 KeepAlive = observers.Count > 0 || state.State.ObservingClients.Count > 0,
                 Interleave = false,
             });
+    }
+
+    // Timers may fire a little early: a key that is not yet due is rescheduled, never skipped.
+    private async Task OnExpiryTimerAsync()
+    {
+        if (Exists && state.State.ExpiresAtUnixMilliseconds is { } expiresAt && expiresAt > NowMilliseconds)
+        {
+            ScheduleExpiry();
+            return;
+        }
+
+        await ExpireIfDueAsync();
     }
 
     private async Task NotifyAsync(StateStoreKeyNotification notification)

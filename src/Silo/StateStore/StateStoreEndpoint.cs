@@ -48,7 +48,7 @@ public sealed partial class StateStoreEndpoint(
         var message = StateStoreNotificationMessage.Create(
             clientId,
             notification.Key,
-            notification.Operation == StateStoreKeyOperation.Set ? notification.Value ?? [] : null,
+            notification.Operation == StateStoreKeyOperation.Set ? new ReadOnlyMemory<byte>(notification.Value ?? []) : (ReadOnlyMemory<byte>?)null,
             notification.Version.ToString());
         if (broker is not null)
         {

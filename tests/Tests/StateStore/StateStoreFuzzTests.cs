@@ -1,0 +1,85 @@
+using CsCheck;
+using MQTTnet;
+using OrleansAio.Protocol.StateStore;
+using OrleansAio.Tests.Fixtures;
+
+namespace OrleansAio.Tests.StateStore;
+
+/// <summary>Random and mutated RESP3 payloads never crash the endpoint, always get a reply, and a refused request writes nothing.</summary>
+public sealed class StateStoreFuzzTests(AioClusterFixture fixture) : IClassFixture<AioClusterFixture>
+{
+    private static readonly byte[] SentinelKey = "fuzz-sentinel"u8.ToArray();
+
+    private static readonly byte[][] Seeds =
+    [
+        Resp3.EncodeArray("SET"u8.ToArray(), SentinelKey, "value"u8.ToArray()),
+        Resp3.EncodeArray("SET"u8.ToArray(), SentinelKey, "value"u8.ToArray(), "NX"u8.ToArray()),
+        Resp3.EncodeArray("SET"u8.ToArray(), SentinelKey, "value"u8.ToArray(), "NEX"u8.ToArray(), "PX"u8.ToArray(), "60000"u8.ToArray()),
+        Resp3.EncodeArray("SET"u8.ToArray(), SentinelKey, "value"u8.ToArray(), "PX"u8.ToArray(), "60000"u8.ToArray()),
+        Resp3.EncodeArray("GET"u8.ToArray(), SentinelKey),
+        Resp3.EncodeArray("DEL"u8.ToArray(), SentinelKey),
+        Resp3.EncodeArray("VDEL"u8.ToArray(), SentinelKey, "value"u8.ToArray()),
+        Resp3.EncodeArray("KEYNOTIFY"u8.ToArray(), SentinelKey),
+        Resp3.EncodeArray("KEYNOTIFY"u8.ToArray(), SentinelKey, "STOP"u8.ToArray()),
+    ];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task EveryPayloadGetsAWellFormedReplyAndErrorsWriteNothing()
+    {
+        await using var raw = await RawStateStoreRequester.ConnectAsync(fixture.Broker.Port, "fuzz", Ct);
+        var random = Gen.Byte.Array[0, 80];
+        var mutated = Gen.Select(Gen.Int[0, Seeds.Length - 1], Gen.Int[0, 4], Gen.Int[0, 200], Gen.Byte, Mutate);
+        var payloads = Check.Single(Gen.Frequency((1, random), (2, mutated)).Array[240]);
+
+        await raw.SendAsync(Seeds[0], Ct);
+        var errors = 0;
+        foreach (var payload in payloads)
+        {
+            var before = (await raw.SendAsync(Resp3.EncodeArray("GET"u8.ToArray(), SentinelKey), Ct)).PayloadText();
+            var reply = await raw.SendAsync(payload, Ct);
+            Assert.Equal("200", reply.Property("__stat"));
+            Assert.True(Resp3.TryParseReply(System.Buffers.BuffersExtensions.ToArray(reply.Payload), out var value, out var error), $"{Convert.ToHexString(payload)}: {error}");
+            Assert.NotEqual(Resp3ReplyKind.Array, value.Kind);
+            if (value.Kind == Resp3ReplyKind.Error)
+            {
+                errors++;
+                Assert.StartsWith("ERR ", value.Text);
+                Assert.NotEqual(StateStoreServiceError.Unknown, StateStoreErrors.Parse(value.Text!));
+                var after = (await raw.SendAsync(Resp3.EncodeArray("GET"u8.ToArray(), SentinelKey), Ct)).PayloadText();
+                Assert.Equal(before, after);
+            }
+        }
+
+        Assert.InRange(errors, 1, payloads.Length - 1);
+        Assert.Equal("+OK\r\n", (await raw.SendAsync(Seeds[0], Ct)).PayloadText());
+        Assert.Equal("$5\r\nvalue\r\n", (await raw.SendAsync(Seeds[4], Ct)).PayloadText());
+    }
+
+    private static byte[] Mutate(int seed, int kind, int position, byte value)
+    {
+        var bytes = Seeds[seed].ToList();
+        var at = position % (bytes.Count + 1);
+        switch (kind)
+        {
+            case 0 when at < bytes.Count:
+                bytes[at] = value;
+                break;
+            case 1:
+                bytes.RemoveRange(at, bytes.Count - at);
+                break;
+            case 2:
+                bytes.Insert(at, value);
+                break;
+            case 3 when at < bytes.Count:
+                bytes.RemoveAt(at);
+                break;
+            default:
+                bytes.InsertRange(at, bytes.GetRange(0, Math.Min(at, 12)));
+                break;
+        }
+
+        return [.. bytes];
+    }
+}
