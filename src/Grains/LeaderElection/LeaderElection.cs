@@ -29,6 +29,8 @@ public sealed class LeaderElection(
     private AutoRenewingLease? term;
     private ILeaseObserver? observerReference;
     private ChangeObserver? observer;
+    private CancellationTokenSource? reobserving;
+    private Task? reobserveLoop;
 
     /// <summary>Raised for every leadership change while <see cref="ObserveLeadershipChangesAsync"/> is in effect.</summary>
     public event Action<LeaseChange>? LeadershipChanged;
@@ -41,6 +43,9 @@ public sealed class LeaderElection(
 
     /// <summary>This candidate's identity.</summary>
     public string CandidateName { get; } = candidateName;
+
+    /// <summary>How often an observation of leadership changes is renewed (below the lease grain's 5-minute observer lifetime). Default 2 minutes.</summary>
+    public TimeSpan ReobserveInterval { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The renewal timing of a won term; default every third of the term.</summary>
     public AutomaticRenewalOptions Renewal { get; init; } = new();
@@ -87,19 +92,35 @@ public sealed class LeaderElection(
     /// <returns>The leader and its latest token, or <see langword="null"/> when there is none.</returns>
     public Task<LeaseHolder?> GetCurrentLeaderAsync() => lease.GetHolderAsync();
 
-    /// <summary>Starts raising <see cref="LeadershipChanged"/> (re-observe within <see cref="ILeaseGrain.ObserverLifetimeMinutes"/>).</summary>
+    /// <summary>
+    /// Starts raising <see cref="LeadershipChanged"/>. The registration is renewed every <see cref="ReobserveInterval"/> until
+    /// <see cref="UnobserveLeadershipChangesAsync"/> or disposal.
+    /// </summary>
     /// <returns>A task that completes when registered.</returns>
     public async Task ObserveLeadershipChangesAsync()
     {
         observer ??= new ChangeObserver(this);
         observerReference ??= grains.CreateObjectReference<ILeaseObserver>(observer);
         await lease.ObserveAsync(observerReference);
+        if (reobserving is null)
+        {
+            reobserving = new CancellationTokenSource();
+            reobserveLoop = ReobserveAsync(observerReference, reobserving.Token);
+        }
     }
 
     /// <summary>Stops raising <see cref="LeadershipChanged"/>.</summary>
     /// <returns>A task that completes when done.</returns>
     public async Task UnobserveLeadershipChangesAsync()
     {
+        if (reobserving is not null)
+        {
+            await reobserving.CancelAsync();
+            await reobserveLoop!;
+            reobserving.Dispose();
+            reobserving = null;
+        }
+
         if (observerReference is not null)
         {
             await lease.UnobserveAsync(observerReference);
@@ -151,6 +172,28 @@ public sealed class LeaderElection(
         }
 
         return true;
+    }
+
+    private async Task ReobserveAsync(ILeaseObserver reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ReobserveInterval, clock, cancellationToken);
+                try
+                {
+                    await lease.ObserveAsync(reference);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger?.LogWarning(ex, "Renewing the observation of election '{ElectionName}' failed; retrying", ElectionName);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     private sealed class ChangeObserver(LeaderElection owner) : ILeaseObserver

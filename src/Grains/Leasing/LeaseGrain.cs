@@ -110,9 +110,10 @@ public sealed partial class LeaseGrain(IOptions<LeaseGrainOptions> leaseOptions,
         ArgumentNullException.ThrowIfNull(observer);
         observers.Subscribe(observer, observer);
         await EnsureObservingAsync(force: false);
+        // Lease observers live in this activation's memory: keep it alive while it has any.
         keepObserving ??= this.RegisterGrainTimer(
             _ => KeepObservingAsync(),
-            new GrainTimerCreationOptions(options.ReobserveInterval, options.ReobserveInterval) { KeepAlive = false, Interleave = true });
+            new GrainTimerCreationOptions(options.ReobserveInterval, options.ReobserveInterval) { KeepAlive = true, Interleave = true });
     }
 
     /// <inheritdoc />
@@ -232,6 +233,11 @@ public sealed partial class LeaseGrain(IOptions<LeaseGrainOptions> leaseOptions,
         if (observers.Count > 0)
         {
             await EnsureObservingAsync(force: true);
+        }
+        else
+        {
+            keepObserving?.Dispose();
+            keepObserving = null;
         }
     }
 
