@@ -217,7 +217,7 @@ public sealed partial class AutomaticLeaseRenewal<TToken>(
 
                     lastError = null;
                     LogRenewed(leaseName, renewed.ToString());
-                    Renewed?.Invoke(renewed);
+                    RaiseRenewed(renewed);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -233,6 +233,18 @@ public sealed partial class AutomaticLeaseRenewal<TToken>(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private void RaiseRenewed(TToken renewed)
+    {
+        try
+        {
+            Renewed?.Invoke(renewed);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(ex, leaseName);
         }
     }
 
@@ -269,6 +281,6 @@ public sealed partial class AutomaticLeaseRenewal<TToken>(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease '{LeaseName}' lost ({Reason}); automatic renewal stopped")]
     private partial void LogLost(string leaseName, LeaseLossReason reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A lease-lost handler for '{LeaseName}' failed")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "A lease renewed or lost handler for '{LeaseName}' failed")]
     private partial void LogHandlerFailed(Exception exception, string leaseName);
 }
