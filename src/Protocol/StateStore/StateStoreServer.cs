@@ -183,11 +183,11 @@ public sealed partial class StateStoreServer : IAsyncDisposable
             for (var i = 3; i < elements.Count; i++)
             {
                 var option = elements[i].AsSpan();
-                if (!seenCondition && px is null && option.SequenceEqual("NX"u8))
+                if (!seenCondition && option.SequenceEqual("NX"u8))
                 {
                     (condition, seenCondition) = (SetCondition.OnlyIfDoesNotExist, true);
                 }
-                else if (!seenCondition && px is null && option.SequenceEqual("NEX"u8))
+                else if (!seenCondition && option.SequenceEqual("NEX"u8))
                 {
                     (condition, seenCondition) = (SetCondition.OnlyIfEqualOrDoesNotExist, true);
                 }
