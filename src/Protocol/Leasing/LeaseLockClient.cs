@@ -38,6 +38,7 @@ public sealed record LeaseChangedEventArgs(string LeaseName, bool IsHeld, string
 public sealed partial class LeaseLockClient : IAsyncDisposable
 {
     private readonly IStateStoreClient stateStore;
+    private static readonly TimeSpan TransientRetryDelay = TimeSpan.FromMilliseconds(250);
     private readonly StateStoreKey key;
     private readonly StateStoreValue holderValue;
     private readonly TimeProvider timeProvider;
@@ -153,39 +154,58 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
         Interlocked.Increment(ref waiters);
         try
         {
-            await stateStore.ObserveAsync(key, RequestTimeout, cancellationToken).ConfigureAwait(false);
+            var observe = true;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Task wake;
-                lock (gate)
+                try
                 {
-                    wake = released.Task;
-                }
+                    if (observe)
+                    {
+                        await stateStore.ObserveAsync(key, RequestTimeout, cancellationToken).ConfigureAwait(false);
+                        observe = false;
+                    }
 
-                var (response, sentAt) = await SetAsync(term, cancellationToken).ConfigureAwait(false);
-                if (response.Success)
-                {
-                    await HoldAsync(response.FencingToken!, sentAt, term, period).ConfigureAwait(false);
-                    return response;
-                }
+                    Task wake;
+                    lock (gate)
+                    {
+                        wake = released.Task;
+                    }
 
-                var remaining = deadline - timeProvider.GetUtcNow();
-                if (remaining <= TimeSpan.Zero)
-                {
-                    return response;
-                }
+                    var (response, sentAt) = await SetAsync(term, cancellationToken).ConfigureAwait(false);
+                    if (response.Success)
+                    {
+                        await HoldAsync(response.FencingToken!, sentAt, term, period).ConfigureAwait(false);
+                        return response;
+                    }
 
-                var wait = remaining < LostNotificationRetry ? remaining : LostNotificationRetry;
-                using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var timer = Task.Delay(wait, timeProvider, stopTimer.Token);
-                var first = await Task.WhenAny(wake, timer).ConfigureAwait(false);
-                await stopTimer.CancelAsync().ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                if (first == timer && !wake.IsCompleted && timeProvider.GetUtcNow() < deadline)
+                    var remaining = deadline - timeProvider.GetUtcNow();
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        return response;
+                    }
+
+                    var wait = remaining < LostNotificationRetry ? remaining : LostNotificationRetry;
+                    using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    var timer = Task.Delay(wait, timeProvider, stopTimer.Token);
+                    var first = await Task.WhenAny(wake, timer).ConfigureAwait(false);
+                    await stopTimer.CancelAsync().ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (first == timer && !wake.IsCompleted && timeProvider.GetUtcNow() < deadline)
+                    {
+                        LogSafetyNetRetry(LeaseName, HolderName);
+                        observe = true;
+                    }
+                }
+                catch (AioProtocolException ex) when (
+                    ex.Kind is AioErrorKind.Timeout or AioErrorKind.MqttError
+                    && !cancellationToken.IsCancellationRequested
+                    && timeProvider.GetUtcNow() < deadline)
                 {
-                    LogSafetyNetRetry(LeaseName, HolderName);
-                    await stateStore.ObserveAsync(key, RequestTimeout, cancellationToken).ConfigureAwait(false);
+                    // A request lost with a dying state-store server or a dropped connection: the lease is still in the store.
+                    LogTransientFailure(ex, LeaseName);
+                    await Task.Delay(TransientRetryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
+                    observe = true;
                 }
             }
         }
@@ -403,6 +423,9 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lease '{LeaseName}': no notification woke holder {Holder} within the safety-net interval; re-observing and retrying")]
     private partial void LogSafetyNetRetry(string leaseName, string holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease '{LeaseName}': a state-store request of a waiting acquire failed; retrying")]
+    private partial void LogTransientFailure(Exception exception, string leaseName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease '{LeaseName}': stopping the key observation failed")]
     private partial void LogUnobserveFailed(Exception exception, string leaseName);
