@@ -198,7 +198,7 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
                     }
                 }
                 catch (AioProtocolException ex) when (
-                    ex.Kind is AioErrorKind.Timeout or AioErrorKind.MqttError
+                    IsTransient(ex)
                     && !cancellationToken.IsCancellationRequested
                     && timeProvider.GetUtcNow() < deadline)
                 {
@@ -334,6 +334,12 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
         stateStore.KeyChangeMessageReceivedAsync -= OnKeyChangedAsync;
         await StopRenewingAsync().ConfigureAwait(false);
     }
+
+    // Lost requests, dropped connections and server failures (a 500 from a dying silo) say nothing about the lease; the
+    // state store's own refusals (-ERR ...) and local errors do.
+    private static bool IsTransient(AioProtocolException ex) =>
+        ex.GetStateStoreError() is null
+        && ex.Kind is AioErrorKind.Timeout or AioErrorKind.MqttError or AioErrorKind.ExecutionException or AioErrorKind.UnknownError;
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
