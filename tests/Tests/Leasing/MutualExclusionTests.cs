@@ -10,16 +10,15 @@ namespace OrleansAio.Tests.Leasing;
 
 /// <summary>
 /// Contenders in three silos (grain path) and on three wire clients take turns on one lease with a 1 s term and write a guarded
-/// state-store key with their fencing token. Some holders stall past their term and write again with the stale token. Sorted by
-/// the state store's own order (the write's version), the accepted writes must carry strictly increasing tokens, except a
-/// holder's own repeated writes within one tenure.
+/// state-store key with their fencing token. Some holders stall past their term until a newer holder has written the key, then
+/// write again with their stale token: each such write must be refused. Sorted by the state store's own order (the write's
+/// version), the accepted writes must carry strictly increasing tokens (a holder writes once per tenure).
 /// </summary>
 public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClassFixture<LeasingClusterFixture>
 {
     private const int RoundsPerContender = 50;
     private const int StallEvery = 25;
     private static readonly TimeSpan Term = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Stall = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan AcquireTimeout = TimeSpan.FromSeconds(40);
 
     [Fact]
@@ -60,12 +59,14 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
                         (write.Accepted ? accepted : rejected).Add(write);
                         if ((round + (index * 4)) % StallEvery == StallEvery - 1)
                         {
-                            // A holder that stalls (GC pause, partition) past its term and then writes with its old token;
-                            // contenders stall in different rounds, so others are active meanwhile.
-                            await Task.Delay(Stall, ct);
+                            // A holder that stalls (GC pause, partition) past its term, until a newer holder has written the
+                            // guarded key, and then writes with its old token: the store must refuse it. Contenders stall in
+                            // different rounds, so others are active meanwhile.
+                            await WaitUntilOverwrittenAsync(c, tenure, ct);
                             Interlocked.Increment(ref staleAttempts);
                             var stale = await c.WriteGuardedAsync(token, tenure, ct);
                             (stale.Accepted ? accepted : rejected).Add(stale);
+                            Assert.False(stale.Accepted, $"the stale write of {tenure} was accepted after a newer holder wrote");
                         }
                         else
                         {
@@ -105,6 +106,16 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
             $"{tenures.Count} tenures, {accepted.Count} accepted writes, {rejected.Count} rejected (of {staleAttempts} stale attempts)");
     }
 
+    private static async Task WaitUntilOverwrittenAsync(IContender contender, string tenure, CancellationToken cancellationToken)
+    {
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        guard.CancelAfter(AcquireTimeout);
+        while (await contender.ReadGuardedAsync(guard.Token) == tenure)
+        {
+            await Task.Delay(50, guard.Token);
+        }
+    }
+
     private sealed record GuardedWrite(string Tenure, HlcTimestamp Token, bool Accepted, HlcTimestamp? Version, StateStoreErrorKind? Error);
 
     private interface IContender
@@ -116,6 +127,8 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
         Task<GuardedWrite> WriteGuardedAsync(HlcTimestamp token, string tenure, CancellationToken cancellationToken);
 
         Task ReleaseAsync(CancellationToken cancellationToken);
+
+        Task<string?> ReadGuardedAsync(CancellationToken cancellationToken);
     }
 
     private sealed class GrainContender(string name, IGrainFactory grains, string lease, string guard) : IContender
@@ -139,6 +152,9 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
         }
 
         public Task ReleaseAsync(CancellationToken cancellationToken) => leaseGrain.ReleaseAsync(name);
+
+        public async Task<string?> ReadGuardedAsync(CancellationToken cancellationToken) =>
+            (await guardGrain.GetAsync()).Value is { } value ? Encoding.UTF8.GetString(value) : null;
     }
 
     private sealed class WireContender(string name, StateStoreClient stateStore, string lease, string guard) : IContender
@@ -171,5 +187,8 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
         }
 
         public Task ReleaseAsync(CancellationToken cancellationToken) => client.ReleaseAsync(cancellationToken);
+
+        public async Task<string?> ReadGuardedAsync(CancellationToken cancellationToken) =>
+            (await stateStore.GetAsync(guard, cancellationToken: cancellationToken)).Value?.GetString();
     }
 }
