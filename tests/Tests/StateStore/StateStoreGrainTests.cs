@@ -1,0 +1,46 @@
+using OrleansAio.GrainsInterfaces.StateStore;
+using OrleansAio.Tests.Fixtures;
+
+namespace OrleansAio.Tests.StateStore;
+
+/// <summary>The key grain directly: idle collection keeps the data, and write results carry what the wire needs.</summary>
+public sealed class StateStoreGrainTests(AioClusterFixture fixture) : IClassFixture<AioClusterFixture>
+{
+    [Fact]
+    public async Task AnIdleKeysActivationIsCollectedAndItsDataStaysInStorage()
+    {
+        var grain = fixture.Client.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey($"idle-{Guid.NewGuid():N}"));
+        var set = await grain.SetAsync(new StateStoreSetRequest("kept"u8.ToArray()));
+        Assert.True(set.Applied);
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        Assert.Equal(1, await management.GetGrainActivationCount((GrainReference)grain, TestContext.Current.CancellationToken));
+
+        await management.ForceActivationCollection(TimeSpan.Zero, TestContext.Current.CancellationToken);
+        Assert.Equal(0, await management.GetGrainActivationCount((GrainReference)grain, TestContext.Current.CancellationToken));
+
+        var read = await grain.GetAsync();
+        Assert.Equal("kept"u8.ToArray(), read.Value);
+        Assert.Equal(set.Version, read.Version);
+    }
+
+    [Fact]
+    public async Task FencingAndSkewFailuresAreResultsNotExceptionsAndWriteNothing()
+    {
+        var grain = fixture.Client.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey($"fenced-{Guid.NewGuid():N}"));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var token = new HlcTimestamp(now, 5, "lock");
+        Assert.True((await grain.SetAsync(new StateStoreSetRequest("a"u8.ToArray(), FencingToken: token))).Applied);
+
+        var missing = await grain.SetAsync(new StateStoreSetRequest("b"u8.ToArray()));
+        Assert.Equal((false, StateStoreErrorKind.MissingFencingToken), (missing.Applied, missing.Error));
+        var lower = await grain.DeleteAsync(new StateStoreDeleteRequest(token with { Counter = 4 }));
+        Assert.Equal((0, StateStoreErrorKind.FencingTokenLowerVersion), (lower.DeletedCount, lower.Error));
+        var skew = await grain.SetAsync(new StateStoreSetRequest("c"u8.ToArray(), RequestTimestamp: new HlcTimestamp(now + 600_000, 0, "client")));
+        Assert.Equal(StateStoreErrorKind.TimestampSkew, skew.Error);
+        Assert.Equal("a"u8.ToArray(), (await grain.GetAsync()).Value);
+
+        var equal = await grain.SetAsync(new StateStoreSetRequest("d"u8.ToArray(), FencingToken: token));
+        Assert.True(equal.Applied);
+        Assert.True(equal.Version > token);
+    }
+}
