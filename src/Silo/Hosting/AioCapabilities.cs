@@ -1,3 +1,4 @@
+using OrleansAio.Grains.Leasing;
 using OrleansAio.Silo.StateStore;
 
 namespace OrleansAio.Silo.Hosting;
@@ -15,6 +16,7 @@ public static class AioCapabilities
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.AddAioStateStore();
+        silo.AddAioLeasing();
         return silo;
     }
 }
