@@ -22,6 +22,7 @@ public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLife
     private readonly string settingName;
     private readonly ILogger logger;
     private readonly MqttSessionClient session;
+    private volatile bool stopping;
 
     /// <summary>Creates the connection; nothing is sent before <see cref="ConnectAsync"/>.</summary>
     /// <param name="settings">Where the broker is and how to authenticate.</param>
@@ -40,7 +41,7 @@ public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLife
         session = new MqttSessionClient(sessionOptions, loggerFactory, timeProvider);
         session.DisconnectedAsync += args =>
         {
-            if (args.ClientWasConnected)
+            if (args.ClientWasConnected && !stopping)
             {
                 LogDisconnected(settings.ClientId, args.Reason.ToString());
             }
@@ -82,8 +83,8 @@ public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLife
     {
         try
         {
-            var result = await session.ConnectAsync(settings, cancellationToken);
-            LogConnected(settings.ClientId, settings.HostName, settings.TcpPort, result.IsSessionPresent);
+            // The session client logs the connection itself (host, client id, session present).
+            await session.ConnectAsync(settings, cancellationToken);
         }
         catch (MqttConnectionSettingsException ex)
         {
@@ -102,6 +103,7 @@ public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLife
     /// <param name="cancellationToken">Cancels the wait for the DISCONNECT to be sent.</param>
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
+        stopping = true;
         if (session.IsSessionActive)
         {
             await session.DisconnectAsync(cancellationToken);
@@ -116,9 +118,6 @@ public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLife
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => session.DisposeAsync();
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT session {ClientId} connected to {Host}:{Port} (session present: {SessionPresent})")]
-    private partial void LogConnected(string clientId, string host, int port, bool sessionPresent);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT session {ClientId} disconnected: {Reason}; reconnecting")]
     private partial void LogDisconnected(string clientId, string reason);

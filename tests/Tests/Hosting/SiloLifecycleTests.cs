@@ -33,7 +33,7 @@ public sealed class SiloLifecycleTests : IDisposable
             await silo.WaitForOutputAsync("Orleans silo of service", StartGuard, ct);
             Assert.Contains(silo.StandardOutput, l => l.Contains("Embedded Garnet store listening", StringComparison.Ordinal));
             Assert.Contains(silo.StandardOutput, l => l.Contains($"Embedded MQTT broker listening on 127.0.0.1:{ports.Broker}", StringComparison.Ordinal));
-            Assert.Contains(silo.StandardOutput, l => l.Contains("MQTT session", StringComparison.Ordinal) && l.Contains("connected", StringComparison.Ordinal));
+            Assert.Contains(silo.StandardOutput, l => l.Contains($"Connected to 127.0.0.1:{ports.Broker} as ", StringComparison.Ordinal));
 
             using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") })
             {
