@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansAio.Grains.StateStore;
 using OrleansAio.Protocol.Common;
@@ -11,6 +12,18 @@ namespace OrleansAio.Tests.StateStore;
 internal sealed class StateStoreConnections(AioClusterFixture fixture) : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> owned = [];
+
+    /// <summary>Records every key-change notification <paramref name="store"/> raises, in arrival order.</summary>
+    public static ConcurrentQueue<KeyChangeMessageReceivedEventArgs> RecordChanges(IStateStoreClient store)
+    {
+        var changes = new ConcurrentQueue<KeyChangeMessageReceivedEventArgs>();
+        store.KeyChangeMessageReceivedAsync += (_, e) =>
+        {
+            changes.Enqueue(e);
+            return Task.CompletedTask;
+        };
+        return changes;
+    }
 
     /// <summary>A wire client over its own MQTT session to the embedded broker.</summary>
     public async Task<StateStoreClient> WireAsync(string suffix)

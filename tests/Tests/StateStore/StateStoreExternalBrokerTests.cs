@@ -38,12 +38,7 @@ public sealed class StateStoreExternalBrokerTests : IDisposable
         await using var session = new MqttSessionClient(new MqttSessionClientOptions(), NullLoggerFactory.Instance);
         await session.ConnectAsync(new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = mosquitto.Port, UseTls = false, ClientId = MqttTestClient.TestClientId("wire") }, ct);
         await using var store = new StateStoreClient(new ApplicationContext(), session);
-        var changes = new ConcurrentQueue<KeyChangeMessageReceivedEventArgs>();
-        store.KeyChangeMessageReceivedAsync += (_, e) =>
-        {
-            changes.Enqueue(e);
-            return Task.CompletedTask;
-        };
+        var changes = StateStoreConnections.RecordChanges(store);
 
         var key = $"external-{Guid.NewGuid():N}";
         await store.ObserveAsync(key, cancellationToken: ct);

@@ -189,12 +189,7 @@ public abstract class StateStoreGoldenPathTests(AioClusterFixture fixture) : IAs
     public async Task ObserversGetEveryChangeInOrderOnceUntilTheyStop()
     {
         var store = await CreateClientAsync("a");
-        var changes = new ConcurrentQueue<KeyChangeMessageReceivedEventArgs>();
-        store.KeyChangeMessageReceivedAsync += (_, e) =>
-        {
-            changes.Enqueue(e);
-            return Task.CompletedTask;
-        };
+        var changes = StateStoreConnections.RecordChanges(store);
         var key = Key();
         await store.ObserveAsync(key, cancellationToken: Ct);
         await store.ObserveAsync(key, cancellationToken: Ct);
@@ -228,12 +223,7 @@ public abstract class StateStoreGoldenPathTests(AioClusterFixture fixture) : IAs
     public async Task ObserversGetADeleteWhenTheKeyExpires()
     {
         var store = await CreateClientAsync("a");
-        var changes = new ConcurrentQueue<KeyChangeMessageReceivedEventArgs>();
-        store.KeyChangeMessageReceivedAsync += (_, e) =>
-        {
-            changes.Enqueue(e);
-            return Task.CompletedTask;
-        };
+        var changes = StateStoreConnections.RecordChanges(store);
         var key = Key();
         await store.ObserveAsync(key, cancellationToken: Ct);
         await store.SetAsync(key, "v", new() { ExpiryTime = TimeSpan.FromMilliseconds(500) }, cancellationToken: Ct);
