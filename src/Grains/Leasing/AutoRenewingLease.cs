@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Leasing;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Grains.Leasing;
 

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using OrleansAio.GrainsInterfaces.StateStore;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Grains.StateStore;
 
@@ -84,12 +86,12 @@ public sealed partial class StateStoreKeyGrain(
 
         if (request.Value.Length > settings.MaxValueBytes)
         {
-            return new StateStoreSetResult(false, null, StateStoreErrorKind.QuotaExceeded);
+            return new StateStoreSetResult(false, null, StateStoreServiceError.QuotaExceeded);
         }
 
         if (request.ExpiryMilliseconds is <= 0)
         {
-            return new StateStoreSetResult(false, null, StateStoreErrorKind.SyntaxError);
+            return new StateStoreSetResult(false, null, StateStoreServiceError.SyntaxError);
         }
 
         if (CheckFencing(request.FencingToken) is { } fencing)
@@ -100,8 +102,8 @@ public sealed partial class StateStoreKeyGrain(
         var current = state.State;
         var blocked = request.Condition switch
         {
-            StateStoreCondition.OnlyIfNotSet => Exists,
-            StateStoreCondition.OnlyIfEqualOrNotSet => Exists && !current.Value.AsSpan().SequenceEqual(request.Value),
+            SetCondition.OnlyIfDoesNotExist => Exists,
+            SetCondition.OnlyIfEqualOrDoesNotExist => Exists && !current.Value.AsSpan().SequenceEqual(request.Value),
             _ => false,
         };
         if (blocked)
@@ -247,18 +249,18 @@ public sealed partial class StateStoreKeyGrain(
         }
     }
 
-    private StateStoreErrorKind? CheckSkew(HlcTimestamp? requestTimestamp, HlcTimestamp? fencingToken)
+    private StateStoreServiceError? CheckSkew(HlcTimestamp? requestTimestamp, HlcTimestamp? fencingToken)
     {
         var limit = NowMilliseconds + (long)settings.MaxClockDrift.TotalMilliseconds;
         if (requestTimestamp is not null && requestTimestamp.UnixMilliseconds > limit)
         {
-            return StateStoreErrorKind.TimestampSkew;
+            return StateStoreServiceError.TimestampSkew;
         }
 
-        return fencingToken is not null && fencingToken.UnixMilliseconds > limit ? StateStoreErrorKind.FencingTokenSkew : null;
+        return fencingToken is not null && fencingToken.UnixMilliseconds > limit ? StateStoreServiceError.FencingTokenSkew : null;
     }
 
-    private StateStoreErrorKind? CheckFencing(HlcTimestamp? fencingToken)
+    private StateStoreServiceError? CheckFencing(HlcTimestamp? fencingToken)
     {
         if (!Exists || state.State.FencingToken is not { } protecting)
         {
@@ -267,10 +269,10 @@ public sealed partial class StateStoreKeyGrain(
 
         if (fencingToken is null)
         {
-            return StateStoreErrorKind.MissingFencingToken;
+            return StateStoreServiceError.MissingFencingToken;
         }
 
-        return fencingToken < protecting ? StateStoreErrorKind.FencingTokenLowerVersion : null;
+        return fencingToken < protecting ? StateStoreServiceError.FencingTokenLowerVersion : null;
     }
 
     // Persists before anything is visible: on a storage failure the in-memory state stays as it was and the activation is

@@ -1,4 +1,5 @@
 using OrleansAio.GrainsInterfaces.StateStore;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Grains.StateStore;
 

@@ -3,6 +3,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Common;
 

@@ -1,6 +1,7 @@
 using MQTTnet;
 using MQTTnet.Protocol;
 using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Common;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Common;
 

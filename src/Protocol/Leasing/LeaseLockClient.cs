@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Protocol.Leasing;
 

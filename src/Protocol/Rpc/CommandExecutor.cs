@@ -10,6 +10,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Rpc;
 
@@ -105,17 +106,26 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <summary>Whether to add W3C <c>traceparent</c>/<c>tracestate</c> user properties to responses (off by default).</summary>
     public bool PropagateTraceContext { get; init; }
 
-    /// <summary>
-    /// When set (the state store), the request's <c>__ts</c> is neither parsed nor merged into the clock: it reaches the handler
-    /// verbatim as <c>RequestMetadata.UserData["__ts"]</c> (absent when the request has none), for the handler to validate.
-    /// </summary>
-    internal bool RawRequestTimestamp { get; init; }
+    /// <summary>Whether responses without a version of their own (<see cref="ResponseVersion"/>) are stamped with the application clock.</summary>
+    /// <remarks>True by default, as the protocol says; the state store overrides it (its replies carry key versions, or no <c>__ts</c>).</remarks>
+    protected virtual bool StampsResponsesWithApplicationClock => true;
 
     /// <summary>
-    /// When set (the state store), a success response's <c>__ts</c> is the handler's <c>ResponseMetadata.Timestamp</c> (a key
-    /// version), absent when that is <see langword="null"/>, instead of the executor's clock; it is kept in the dedup cache.
+    /// Reads the request's <c>__ts</c> before the payload is deserialized. By default it is decoded (a malformed value answers
+    /// 400) and, once the request is accepted, merged into the application clock; the result is
+    /// <c>RequestMetadata.Timestamp</c>.
     /// </summary>
-    internal bool TimestampFromResponseMetadata { get; init; }
+    /// <param name="encoded">The <c>__ts</c> text, or <see langword="null"/> when the request has none.</param>
+    /// <param name="userData">The request's user data, which an override may add to (it reaches the handler).</param>
+    /// <returns>The timestamp to merge into the application clock, or <see langword="null"/> for none.</returns>
+    /// <exception cref="AioProtocolException">The timestamp is malformed (answered as the protocol says).</exception>
+    protected virtual HybridLogicalClock? ReadRequestTimestamp(string? encoded, IDictionary<string, string> userData) =>
+        encoded is null ? null : HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, encoded);
+
+    /// <summary>The version a success response carries as its own <c>__ts</c>, kept with it in the dedup cache.</summary>
+    /// <param name="response">The handler's response.</param>
+    /// <returns>The version, or <see langword="null"/> (the default): the response is stamped as <see cref="StampsResponsesWithApplicationClock"/> says.</returns>
+    protected virtual HlcTimestamp? ResponseVersion(ExtendedResponse<TResp> response) => null;
 
     /// <summary>Validates the configuration, subscribes (QoS 1) and starts serving requests.</summary>
     /// <param name="preferredDispatchConcurrency">The most handlers running at once (default 10).</param>
@@ -347,13 +357,16 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
 
     private ExtendedRequest<TReq> ParseRequest(MqttApplicationMessage message, byte[] correlationData)
     {
-        HybridLogicalClock? timestamp = null;
-        var rawTimestamp = message.GetUserProperty(AioUserProperties.Timestamp);
-        if (rawTimestamp is { } ts && !RawRequestTimestamp)
+        var userData = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, val) in message.EnumerateUserProperties())
         {
-            timestamp = HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, ts);
+            if (!AioUserProperties.StrippedFromRequests.Contains(key))
+            {
+                userData.TryAdd(key, val);
+            }
         }
 
+        var timestamp = ReadRequestTimestamp(message.GetUserProperty(AioUserProperties.Timestamp), userData);
         TReq? value;
         try
         {
@@ -371,20 +384,6 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         if (timestamp is not null)
         {
             context.ApplicationHlc.UpdateWithOther(timestamp, context.MaxClockDrift);
-        }
-
-        var userData = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, val) in message.EnumerateUserProperties())
-        {
-            if (!AioUserProperties.StrippedFromRequests.Contains(key))
-            {
-                userData.TryAdd(key, val);
-            }
-        }
-
-        if (RawRequestTimestamp && rawTimestamp is not null)
-        {
-            userData[AioUserProperties.Timestamp] = rawTimestamp;
         }
 
         var metadata = new CommandRequestMetadata
@@ -488,10 +487,6 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         var empty = serialized.SerializedPayload.IsEmpty;
         var status = empty ? CommandStatusCode.NoContent : CommandStatusCode.OK;
         var properties = new List<KeyValuePair<string, string>> { new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)) };
-        if (TimestampFromResponseMetadata && result.ResponseMetadata?.Timestamp is { } version)
-        {
-            properties.Add(new(AioUserProperties.Timestamp, version.EncodeToString()));
-        }
 
         if (result.ResponseMetadata is { } metadata)
         {
@@ -520,10 +515,12 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         }
 
         return new CachedCommandResponse(
+            status,
             empty ? ReadOnlyMemory<byte>.Empty : serialized.SerializedPayload.ToArray(),
             empty ? null : serialized.ContentType,
             empty ? MqttPayloadFormatIndicator.Unspecified : serialized.PayloadFormatIndicator,
-            properties);
+            properties,
+            ResponseVersion(result));
     }
 
     private static CachedCommandResponse ErrorResponse(
@@ -545,7 +542,7 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
             properties.Add(new(AioUserProperties.InvalidPropertyValue, propertyValue));
         }
 
-        return new CachedCommandResponse(ReadOnlyMemory<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified, properties);
+        return new CachedCommandResponse(status, ReadOnlyMemory<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified, properties);
     }
 
     private async Task PublishAndAcknowledgeAsync(
@@ -573,7 +570,7 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
             }
 
             var message = BuildResponseMessage(responseTopic, correlationData, response, (uint)Math.Min(remainingSeconds, uint.MaxValue));
-            var status = int.Parse(response.UserProperties[0].Value, CultureInfo.InvariantCulture);
+            var status = (int)response.Status;
             try
             {
                 var result = await mqttClient.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
@@ -615,25 +612,23 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
 
         // Wire order as the public SDK sends it: __stat (and error fields), __protVer, __ts, user data, $high_priority.
         var properties = response.UserProperties;
-        var statusFields = properties.TakeWhile(p => p.Key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal)).ToList();
-        foreach (var (name, value) in statusFields)
+        var statusFields = properties.TakeWhile(p => p.Key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal)).Count();
+        foreach (var (name, value) in properties.Take(statusFields))
         {
-            if (name != AioUserProperties.Timestamp)
-            {
-                message.AddUserProperty(name, value);
-            }
+            message.AddUserProperty(name, value);
         }
 
         message.AddUserProperty(AioUserProperties.ProtocolVersion, ProtocolVersion.Rpc.ToString());
-        if (!TimestampFromResponseMetadata)
+        if (response.Version is { } version)
+        {
+            message.AddUserProperty(AioUserProperties.Timestamp, version.ToString());
+        }
+        else if (StampsResponsesWithApplicationClock)
         {
             message.AddUserProperty(AioUserProperties.Timestamp, context.ApplicationHlc.UpdateNow(context.MaxClockDrift));
         }
-        else if (statusFields.FirstOrDefault(p => p.Key == AioUserProperties.Timestamp) is { Key: not null } version)
-        {
-            message.AddUserProperty(version.Key, version.Value);
-        }
-        foreach (var (name, value) in properties.Skip(statusFields.Count))
+
+        foreach (var (name, value) in properties.Skip(statusFields))
         {
             message.AddUserProperty(name, value);
         }

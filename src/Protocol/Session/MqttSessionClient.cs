@@ -10,6 +10,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Session;
 

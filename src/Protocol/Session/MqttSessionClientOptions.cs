@@ -1,5 +1,6 @@
 using MQTTnet.Packets;
 using OrleansAio.Protocol.Common;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Session;
 

@@ -8,6 +8,8 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Protocol.StateStore;
 

@@ -8,6 +8,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Telemetry;
 

@@ -102,15 +102,19 @@ internal sealed partial class GrainCommandResponseCache(IGrainFactory grainFacto
             response.Payload.ToArray(),
             response.ContentType,
             (int)response.PayloadFormatIndicator,
-            response.UserProperties.Select(p => new CachedResponseProperty(p.Key, p.Value)).ToArray());
+            response.UserProperties.Select(p => new CachedResponseProperty(p.Key, p.Value)).ToArray(),
+            (int)response.Status,
+            response.Version);
 
     private static CachedCommandResponse? FromGrain(CachedResponse? response) => response is null
         ? null
         : new CachedCommandResponse(
+            (CommandStatusCode)response.Status,
             response.Payload,
             response.ContentType,
             (MqttPayloadFormatIndicator)response.PayloadFormatIndicator,
-            [.. response.UserProperties.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))]);
+            [.. response.UserProperties.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))],
+            response.Version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The cluster-wide response cache of command '{CommandName}' is unavailable for request {CorrelationData}; executing without cluster-wide dedup")]
     private partial void LogCacheUnavailable(Exception exception, string commandName, string correlationData);

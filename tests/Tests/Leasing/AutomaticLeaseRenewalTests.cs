@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Tests.Session;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Leasing;
 

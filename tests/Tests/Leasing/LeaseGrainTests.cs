@@ -5,6 +5,7 @@ using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Protocol.StateStore;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Leasing;
 

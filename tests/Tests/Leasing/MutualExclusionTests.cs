@@ -5,6 +5,8 @@ using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Protocol.StateStore;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.Leasing;
 
@@ -101,7 +103,7 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
         }
 
         // Every rejection is the store's fencing check, never anything else.
-        Assert.All(rejected, w => Assert.Equal(StateStoreErrorKind.FencingTokenLowerVersion, w.Error));
+        Assert.All(rejected, w => Assert.Equal(StateStoreServiceError.FencingTokenLowerVersion, w.Error));
         TestContext.Current.SendDiagnosticMessage(
             $"{tenures.Count} tenures, {accepted.Count} accepted writes, {rejected.Count} rejected (of {staleAttempts} stale attempts)");
     }
@@ -116,7 +118,7 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
         }
     }
 
-    private sealed record GuardedWrite(string Tenure, HlcTimestamp Token, bool Accepted, HlcTimestamp? Version, StateStoreErrorKind? Error);
+    private sealed record GuardedWrite(string Tenure, HlcTimestamp Token, bool Accepted, HlcTimestamp? Version, StateStoreServiceError? Error);
 
     private interface IContender
     {
@@ -182,7 +184,7 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
             }
             catch (AioProtocolException ex) when (ex.GetStateStoreError() is { } error)
             {
-                return new GuardedWrite(tenure, token, false, null, Enum.TryParse<StateStoreErrorKind>(error.ToString(), out var kind) ? kind : null);
+                return new GuardedWrite(tenure, token, false, null, Enum.TryParse<StateStoreServiceError>(error.ToString(), out var kind) ? kind : null);
             }
         }
 

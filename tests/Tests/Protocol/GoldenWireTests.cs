@@ -7,6 +7,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Telemetry;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol;
 

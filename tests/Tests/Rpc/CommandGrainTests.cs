@@ -12,6 +12,7 @@ using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Silo.Rpc;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Rpc;
 

@@ -3,6 +3,7 @@ using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
 using OrleansAio.Silo.Rpc;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Rpc;
 

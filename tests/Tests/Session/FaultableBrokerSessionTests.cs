@@ -4,6 +4,7 @@ using MQTTnet;
 using MQTTnet.Packets;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Session;
 

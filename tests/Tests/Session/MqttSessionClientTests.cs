@@ -7,6 +7,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Session;
 using static OrleansAio.Tests.Session.ScriptedMqttClient;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Session;
 

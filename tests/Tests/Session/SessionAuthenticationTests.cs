@@ -12,6 +12,7 @@ using MQTTnet.Server;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Session;
 

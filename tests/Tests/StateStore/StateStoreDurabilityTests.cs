@@ -8,6 +8,7 @@ using OrleansAio.Protocol.Session;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Silo.Hosting;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -2,6 +2,7 @@ using CsCheck;
 using MQTTnet;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -2,6 +2,8 @@ using System.Text;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

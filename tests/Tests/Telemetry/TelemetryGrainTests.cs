@@ -12,6 +12,7 @@ using OrleansAio.Protocol.Session;
 using OrleansAio.Protocol.Telemetry;
 using OrleansAio.Silo.Telemetry;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Telemetry;
 
@@ -163,7 +164,7 @@ public sealed class TelemetryGrainTests(TelemetryClusterFixture fixture) : IClas
 
         var error = await Assert.ThrowsAsync<AioEnvoyException>(() => grain.SendAsync(new Reading(1, 1), cancellationToken: Ct));
 
-        Assert.Equal(AioEnvoyErrorKind.ConfigurationInvalid, error.Kind);
+        Assert.Equal(AioErrorKind.ConfigurationInvalid, error.Kind);
         Assert.False(error.IsRemote);
 
         Assert.Contains("humidity", error.Message, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Tests.Conformance.Model;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Conformance.Infrastructure;
 

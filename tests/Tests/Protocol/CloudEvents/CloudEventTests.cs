@@ -3,6 +3,7 @@ using MQTTnet;
 using MQTTnet.Packets;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.CloudEvents;
 

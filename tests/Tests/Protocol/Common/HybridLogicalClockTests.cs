@@ -1,4 +1,5 @@
 using OrleansAio.Protocol.Common;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Common;
 

@@ -12,6 +12,7 @@ using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Telemetry;
 using OrleansAio.Tests.Fixtures;
 using OrleansAio.Tests.Protocol.Serialization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.EndToEnd;
 

@@ -5,6 +5,7 @@ using MQTTnet.Protocol;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Rpc;
 

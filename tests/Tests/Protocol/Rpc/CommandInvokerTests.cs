@@ -2,6 +2,7 @@ using MQTTnet;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Rpc;
 

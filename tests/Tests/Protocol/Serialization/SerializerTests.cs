@@ -8,6 +8,7 @@ using Google.Protobuf.WellKnownTypes;
 using MQTTnet.Protocol;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Serialization;
 

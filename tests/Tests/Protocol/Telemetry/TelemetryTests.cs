@@ -4,6 +4,7 @@ using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Telemetry;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Telemetry;
 
