@@ -1,4 +1,4 @@
-using OrleansAio.Grains.Leasing;
+using OrleansAio.Silo.Leasing;
 using OrleansAio.Silo.StateStore;
 
 namespace OrleansAio.Silo.Hosting;

@@ -26,6 +26,7 @@ public sealed partial class StateStoreEndpoint(
     IServiceProvider services,
     IGrainFactory grainFactory,
     IMqttPubSubClient mqttClient,
+    ApplicationContext context,
     IOptions<StateStoreOptions> options,
     ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>, IStateStoreNotificationSink
 {
@@ -75,8 +76,7 @@ public sealed partial class StateStoreEndpoint(
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var timeProvider = services.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System;
-        server = new StateStoreServer(new ApplicationContext(timeProvider), mqttClient, loggerFactory, ServiceGroupId)
+        server = new StateStoreServer(context, mqttClient, loggerFactory, ServiceGroupId)
         {
             MaxKeyBytes = settings.MaxKeyBytes,
             MaxValueBytes = settings.MaxValueBytes,
