@@ -44,11 +44,8 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     private readonly string commandName;
     private readonly IPayloadSerializer serializer;
     private readonly ILogger logger;
-    private readonly Lock gate = new();
-    private OrderedDispatcher? dispatcher;
+    private readonly InboundSubscription subscription;
     private ICommandResponseCache? cache;
-    private string? subscribeFilter;
-    private string? matchFilter;
 
     /// <summary>Creates an executor.</summary>
     /// <param name="context">The application context (clock and time source).</param>
@@ -71,6 +68,7 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         this.commandName = commandName;
         this.serializer = serializer;
         logger = (ILogger?)loggerFactory?.CreateLogger<CommandExecutor<TReq, TResp>>() ?? NullLogger.Instance;
+        subscription = new InboundSubscription(mqttClient, $"command '{commandName}'", $"CommandExecutor '{commandName}'", logger, OnRequestReceived);
     }
 
     /// <summary>The handler: gets the request and a token that fires at min(remaining expiry, execution timeout).</summary>
@@ -149,55 +147,21 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <returns>A task that completes when the UNSUBACK arrived.</returns>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        OrderedDispatcher? running;
-        string? filter;
-        lock (gate)
-        {
-            running = dispatcher;
-            filter = subscribeFilter;
-            dispatcher = null;
-        }
-
-        if (running is null || filter is null)
-        {
-            return;
-        }
-
-        mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
-        await running.DisposeAsync().ConfigureAwait(false);
         try
         {
-            await EnvoySubscriptions.UnsubscribeAsync(mqttClient, filter, $"command '{commandName}'", cancellationToken).ConfigureAwait(false);
+            await subscription.StopAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (AioProtocolException ex) when (ex.CommandName is null)
         {
             throw ex.WithCommand(commandName);
         }
-
-        ProtocolLog.Unsubscribed(logger, $"CommandExecutor '{commandName}'", filter);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await StopListeningAsync().ConfigureAwait(false);
+        await subscription.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
-    }
-
-    private async Task StopListeningAsync()
-    {
-        OrderedDispatcher? running;
-        lock (gate)
-        {
-            running = dispatcher;
-            dispatcher = null;
-        }
-
-        if (running is not null)
-        {
-            mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
-            await running.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     private async Task StartCoreAsync(int? preferredDispatchConcurrency, CancellationToken cancellationToken)
@@ -224,52 +188,16 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
             throw AioProtocolException.ConfigurationInvalid(nameof(OnCommandReceived), null, "set the command handler before starting");
         }
 
-        lock (gate)
-        {
-            if (dispatcher is not null)
-            {
-                return;
-            }
-
-            subscribeFilter = filter;
-            matchFilter = TopicPattern.ResolveSubscribeFilter(RequestTopicPattern, nameof(RequestTopicPattern), TopicNamespace, TopicTokenMap);
-            cache = ResponseCache ?? new InMemoryCommandResponseCache(context.TimeProvider);
-            dispatcher = new OrderedDispatcher(preferredDispatchConcurrency ?? DefaultDispatchConcurrency, logger);
-        }
-
-        mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        try
-        {
-            await EnvoySubscriptions.SubscribeAsync(mqttClient, filter, $"command '{commandName}'", cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Leave the envoy unstarted so that a later StartAsync subscribes again.
-            await StopListeningAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        ProtocolLog.Subscribed(logger, $"CommandExecutor '{commandName}'", filter);
+        cache ??= ResponseCache ?? new InMemoryCommandResponseCache(context.TimeProvider);
+        var topicFilter = TopicPattern.ResolveSubscribeFilter(RequestTopicPattern, nameof(RequestTopicPattern), TopicNamespace, TopicTokenMap);
+        await subscription.StartAsync(filter, topicFilter, preferredDispatchConcurrency ?? DefaultDispatchConcurrency, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
+    private Func<Task<Func<Task>?>> OnRequestReceived(MqttApplicationMessageReceivedEventArgs args)
     {
-        var running = dispatcher;
-        var filter = matchFilter;
-        if (running is null || filter is null || !TopicPattern.MatchesFilter(args.ApplicationMessage.Topic, filter))
-        {
-            return Task.CompletedTask;
-        }
-
         var receivedAt = context.TimeProvider.GetUtcNow();
-        args.AutoAcknowledge = false;
         ProtocolDiagnostics.RequestsReceived.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName));
-        if (!running.Enqueue(() => PrepareAsync(args, receivedAt)))
-        {
-            args.AutoAcknowledge = true;
-        }
-
-        return Task.CompletedTask;
+        return () => PrepareAsync(args, receivedAt);
     }
 
     // Runs in arrival order on the dispatcher: validation and dedup; returns the execution, which then waits for a slot.
