@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging;
-using OrleansAio.Grains.Leasing;
+using OrleansAio.Client.Leasing;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Abstractions.Common;
 using OrleansAio.Abstractions.StateStore;
 
-namespace OrleansAio.Grains.LeaderElection;
+namespace OrleansAio.Client.LeaderElection;
 
 /// <summary>
 /// Leader election for a candidate that runs in a silo or an Orleans client, over the <see cref="ILeaseGrain"/> named after the

@@ -4,7 +4,7 @@ using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Abstractions.Common;
 
-namespace OrleansAio.Grains.Leasing;
+namespace OrleansAio.Client.Leasing;
 
 /// <summary>
 /// A lease held through an <see cref="ILeaseGrain"/> and renewed automatically from where the holder runs (a silo component or an

@@ -6,7 +6,7 @@ using OrleansAio.Protocol.StateStore;
 using OrleansAio.Abstractions.Common;
 using OrleansAio.Abstractions.StateStore;
 
-namespace OrleansAio.Grains.StateStore;
+namespace OrleansAio.Client.StateStore;
 
 /// <summary>
 /// The state store for Orleans client applications (and grains): the public AIO SDK's <c>StateStoreClient</c> method names over
@@ -36,7 +36,7 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
     /// <param name="grainFactory">The cluster client or a grain's factory.</param>
     /// <param name="context">The application context: its clock stamps requests (<c>__ts</c>) and its time source drives timeouts.</param>
     /// <param name="loggerFactory">Logging; optional.</param>
-    /// <param name="maxKeyBytes">The key size limit (as the silo's <see cref="StateStoreOptions.MaxKeyBytes"/>).</param>
+    /// <param name="maxKeyBytes">The key size limit (as the silo's <c>StateStore:MaxKeyBytes</c>).</param>
     public ClusterStateStoreClient(IGrainFactory grainFactory, ApplicationContext? context = null, ILoggerFactory? loggerFactory = null, int maxKeyBytes = StateStoreLimits.DefaultMaxKeyBytes)
     {
         ArgumentNullException.ThrowIfNull(grainFactory);

@@ -5,7 +5,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.LeaderElection;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Leasing;
-using GrainElection = OrleansAio.Grains.LeaderElection.LeaderElection;
+using GrainElection = OrleansAio.Client.LeaderElection.LeaderElection;
 using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.LeaderElection;

@@ -4,7 +4,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.LeaderElection;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Tests.Leasing;
-using GrainElection = OrleansAio.Grains.LeaderElection.LeaderElection;
+using GrainElection = OrleansAio.Client.LeaderElection.LeaderElection;
 using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.LeaderElection;

@@ -6,6 +6,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Abstractions.Common;
+using OrleansAio.Client.Leasing;
 
 namespace OrleansAio.Tests.Leasing;
 

@@ -5,6 +5,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Client.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -9,6 +9,7 @@ using OrleansAio.Protocol.StateStore;
 using OrleansAio.Silo.Hosting;
 using OrleansAio.Tests.Fixtures;
 using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Client.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -3,6 +3,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
 using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Client.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 
