@@ -1,3 +1,4 @@
+using Orleans.Utilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -53,7 +54,10 @@ public sealed partial class StateStoreKeyGrain(
     IServiceProvider services,
     ILogger<StateStoreKeyGrain> logger) : Grain, IStateStoreKeyGrain
 {
-    private readonly Dictionary<IStateStoreKeyObserver, DateTimeOffset> observers = [];
+    private readonly ObserverManager<IStateStoreKeyObserver> observers = new(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes), logger)
+    {
+        GetDateTime = () => clock.TimeProvider.GetUtcNow().UtcDateTime,
+    };
     private readonly StateStoreOptions settings = options.Value;
     private IStateStoreNotificationSink? sink;
     private IGrainTimer? expiryTimer;
@@ -147,7 +151,7 @@ public sealed partial class StateStoreKeyGrain(
     public Task ObserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        observers[observer] = clock.TimeProvider.GetUtcNow();
+        observers.Subscribe(observer, observer);
         DelayDeactivation(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes));
         ScheduleExpiry();
         return Task.CompletedTask;
@@ -157,7 +161,9 @@ public sealed partial class StateStoreKeyGrain(
     public Task<bool> UnobserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        return Task.FromResult(observers.Remove(observer));
+        var known = observers.Observers.ContainsKey(observer);
+        observers.Unsubscribe(observer);
+        return Task.FromResult(known);
     }
 
     /// <inheritdoc />
@@ -353,30 +359,25 @@ public sealed partial class StateStoreKeyGrain(
             }
         }
 
+        observers.ClearExpired();
         if (observers.Count == 0)
         {
             return;
         }
 
-        var now = clock.TimeProvider.GetUtcNow();
-        foreach (var (observer, registered) in observers.ToArray())
+        // A failed or slow observer is dropped by the observer manager once this rethrows.
+        await observers.Notify(async observer =>
         {
-            if (now - registered > TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes))
-            {
-                observers.Remove(observer);
-                continue;
-            }
-
             try
             {
                 await observer.OnKeyChangedAsync(notification).WaitAsync(settings.ObserverCallTimeout, clock.TimeProvider);
             }
             catch (Exception ex)
             {
-                observers.Remove(observer);
                 LogObserverDropped(ex, this.GetPrimaryKeyString());
+                throw;
             }
-        }
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "State store key {GrainKey} expired")]

@@ -86,7 +86,7 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <summary>When set, subscribes through <c>$share/{ServiceGroupId}/</c> so each request runs on one member of the group.</summary>
     public string? ServiceGroupId { get; init; }
 
-    /// <summary>An identity for this executor (informational; it is not substituted into topic tokens).</summary>
+    /// <summary>An identity for this executor, as the public SDK and the METL <c>executor-id</c> option have it: informational, it is not substituted into topic tokens (only <see cref="TopicTokenMap"/> fills them).</summary>
     public string? ExecutorId { get; init; }
 
     /// <summary>The longest a handler may run (default 10 s; must be positive).</summary>
@@ -119,6 +119,14 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <exception cref="AioProtocolException">The timestamp is malformed (answered as the protocol says).</exception>
     protected virtual HybridLogicalClock? ReadRequestTimestamp(string? encoded, IDictionary<string, string> userData) =>
         encoded is null ? null : HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, encoded);
+
+    /// <summary>
+    /// Checks an accepted request before it is executed (and before it takes a dispatch slot). By default every request passes;
+    /// an override returns the error to answer instead, mapped like the executor's own checks (<c>invalid header</c>: 400).
+    /// </summary>
+    /// <param name="request">The parsed request.</param>
+    /// <returns>The error, or <see langword="null"/> to execute the request.</returns>
+    protected virtual AioProtocolException? ValidateRequest(ExtendedRequest<TReq> request) => null;
 
     /// <summary>The version a success response carries as its own <c>__ts</c>, kept with it in the dedup cache.</summary>
     /// <param name="response">The handler's response.</param>
@@ -272,6 +280,10 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         try
         {
             request = ParseRequest(message, correlationData);
+            if (ValidateRequest(request) is { } rejection)
+            {
+                throw rejection;
+            }
         }
         catch (AioProtocolException ex)
         {

@@ -59,7 +59,9 @@ public sealed class MutualExclusionTests(LeasingClusterFixture fixture) : IClass
                         var tenure = $"{c.Name}#{round}";
                         var write = await c.WriteGuardedAsync(token, tenure, ct);
                         (write.Accepted ? accepted : rejected).Add(write);
-                        if ((round + (index * 4)) % StallEvery == StallEvery - 1)
+                        // Stalls fall in the middle of each block of StallEvery rounds, never in a contender's last rounds: a holder
+                        // that stalls in its last round could wait for a newer write after every other contender has finished.
+                        if ((round + (index * 2)) % StallEvery == StallEvery / 2)
                         {
                             // A holder that stalls (GC pause, partition) past its term, until a newer holder has written the
                             // guarded key, and then writes with its old token: the store must refuse it. Contenders stall in

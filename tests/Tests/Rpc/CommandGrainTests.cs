@@ -111,6 +111,29 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         Assert.Equal(2, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
     }
 
+    [Fact]
+    public async Task ARequestWhoseTopicHasAnEmptyKeyIsABadRequestNamingTheKeyToken()
+    {
+        var key = $"nokey-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        var correlation = Guid.NewGuid().ToByteArray();
+        var request = device.Request(correlation);
+        request.Topic = "test/rpc//increment";
+
+        // MQTTnet's broker does not match an empty level with '+' (Mosquitto does, as MQTT 5 §4.7.1.2 says), so put the request
+        // straight into a silo's session, as a broker that follows the specification would deliver it.
+        var session = await fixture.Broker.Broker.Server.GetSessionAsync(fixture.SessionOf(0).ClientId!);
+        Assert.True(session.TryEnqueueApplicationMessage(request, out _));
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the response", Ct);
+
+        // Nothing to route the request to: the request is wrong (400), not the handler (500 application error).
+        var response = Assert.Single(device.Responses);
+        Assert.Equal("400", response.GetUserProperty("__stat"));
+        Assert.Equal("false", response.GetUserProperty("__apErr"));
+        Assert.Equal("executorId", response.GetUserProperty("__propName"));
+        Assert.Equal("test/rpc//increment", response.GetUserProperty("__propVal"));
+    }
+
     private async Task RedeliverToEverySiloAsync(MqttApplicationMessage request)
     {
         for (var i = 0; i < fixture.Cluster.Silos.Count; i++)
