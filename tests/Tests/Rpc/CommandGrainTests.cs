@@ -45,14 +45,14 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         await using var device = await DeviceAsync("once");
         await using var invoker = CounterInvoker(device);
         var key = $"once-{Guid.NewGuid():N}";
-        const int Requests = 24;
+        const int requestCount = 24;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ =>
+        var responses = await Task.WhenAll(Enumerable.Range(0, requestCount).Select(_ =>
             invoker.InvokeCommandAsync(new CounterRequest("ok", 1), null, Key(key), cancellationToken: Ct)));
 
         // Both silos subscribe in one shared group: had each received every request, the grain would count 48.
-        Assert.Equal(Requests, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
-        Assert.Equal(Enumerable.Range(1, Requests), responses.Select(r => r.Response!.Executions).Order());
+        Assert.Equal(requestCount, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        Assert.Equal(Enumerable.Range(1, requestCount), responses.Select(r => r.Response!.Executions).Order());
     }
 
     [Fact]
