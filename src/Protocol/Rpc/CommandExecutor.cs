@@ -1,16 +1,13 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
-using MQTTnet.Protocol;
-using OrleansAio.Protocol.CloudEvents;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Rpc;
 
@@ -28,7 +25,7 @@ namespace OrleansAio.Protocol.Rpc;
 /// cancellation token fires at min(remaining expiry, <see cref="ExecutionTimeout"/>); then a 408 is sent if expiry remains. No
 /// response is published once the request has expired; the request is acknowledged in every case.
 /// </remarks>
-public class CommandExecutor<TReq, TResp> : IAsyncDisposable
+public partial class CommandExecutor<TReq, TResp> : IAsyncDisposable
 {
     /// <summary>The default execution timeout.</summary>
     public static readonly TimeSpan DefaultExecutionTimeout = TimeSpan.FromSeconds(10);
@@ -208,152 +205,6 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         return () => PrepareAsync(args, receivedAt);
     }
 
-    // Runs in arrival order on the dispatcher: validation and dedup; returns the execution, which then waits for a slot.
-    private async Task<Func<Task>?> PrepareAsync(MqttApplicationMessageReceivedEventArgs args, DateTimeOffset receivedAt)
-    {
-        var message = args.ApplicationMessage;
-        var responseTopic = message.ResponseTopic;
-        if (string.IsNullOrEmpty(responseTopic) || !TopicPattern.IsValidReplacement(responseTopic))
-        {
-            ProtocolLog.ResponseSkipped(logger, commandName, message.Topic, $"the response topic '{responseTopic}' is missing or invalid");
-            Detach(() => args.AcknowledgeAsync(CancellationToken.None));
-            return null;
-        }
-
-        if (message.MessageExpiryInterval == 0)
-        {
-            // Without a request expiry there is no remaining lifetime: the error response lives for the execution timeout (as .NET).
-            var response = ErrorResponse(CommandStatusCode.BadRequest, "The request has no Message Expiry", MessageExpiryHeader, null);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, message.CorrelationData, response, null, null));
-            return null;
-        }
-
-        var expiry = receivedAt + TimeSpan.FromSeconds(message.MessageExpiryInterval);
-        var correlationData = message.CorrelationData;
-        if (correlationData is null || correlationData.Length == 0)
-        {
-            var response = ErrorResponse(CommandStatusCode.BadRequest, "The request has no Correlation Data", CorrelationDataHeader, null);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, null, response, expiry, null));
-            return null;
-        }
-
-        if (correlationData.Length != 16)
-        {
-            var response = ErrorResponse(CommandStatusCode.BadRequest, $"The request's Correlation Data is {correlationData.Length} bytes, not 16", CorrelationDataHeader, null);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, null));
-            return null;
-        }
-
-        var version = message.GetUserProperty(AioUserProperties.ProtocolVersion);
-        if (!ProtocolVersion.IsSupported(version, ProtocolVersion.SupportedRpcMajors))
-        {
-            var response = ErrorResponse(
-                CommandStatusCode.NotSupportedVersion, $"The request's protocol version '{version}' is not supported", null, null);
-            var properties = response.UserProperties.ToList();
-            properties.Add(new(AioUserProperties.RequestProtocolVersion, version ?? string.Empty));
-            properties.Add(new(AioUserProperties.SupportedMajorProtocolVersions, ProtocolVersion.FormatSupportedMajors(ProtocolVersion.SupportedRpcMajors)));
-            response = response with { UserProperties = properties };
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, null));
-            return null;
-        }
-
-        var key = CommandCacheKey.Create(responseTopic, correlationData);
-        var lookup = await cache!.TryAddAsync(key, expiry).ConfigureAwait(false);
-        if (!lookup.IsNew)
-        {
-            ProtocolLog.AnsweredFromCache(logger, commandName, Convert.ToHexString(correlationData));
-            Detach(async () =>
-            {
-                var cached = await lookup.Response.ConfigureAwait(false);
-                if (cached is null)
-                {
-                    await args.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
-                    return;
-                }
-
-                await PublishAndAcknowledgeAsync(args, responseTopic, correlationData, cached, expiry, null).ConfigureAwait(false);
-            });
-            return null;
-        }
-
-        ExtendedRequest<TReq> request;
-        try
-        {
-            request = ParseRequest(message, correlationData);
-            if (ValidateRequest(request) is { } rejection)
-            {
-                throw rejection;
-            }
-        }
-        catch (AioProtocolException ex)
-        {
-            var response = ResponseForParseError(ex);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, key));
-            return null;
-        }
-
-        return () => ExecuteAsync(args, request, responseTopic, correlationData, expiry, key);
-    }
-
-    private ExtendedRequest<TReq> ParseRequest(MqttApplicationMessage message, byte[] correlationData)
-    {
-        var userData = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, val) in message.EnumerateUserProperties())
-        {
-            if (!AioUserProperties.StrippedFromRequests.Contains(key))
-            {
-                userData.TryAdd(key, val);
-            }
-        }
-
-        var timestamp = ReadRequestTimestamp(message.GetUserProperty(AioUserProperties.Timestamp), userData);
-        TReq? value;
-        try
-        {
-            value = serializer.FromBytes<TReq>(message.Payload, message.ContentType, message.PayloadFormatIndicator);
-        }
-        catch (AioProtocolException)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            throw AioProtocolException.PayloadInvalid($"The request payload cannot be deserialized: {ex.Message}", innerException: ex);
-        }
-
-        if (timestamp is not null)
-        {
-            context.ApplicationHlc.UpdateWithOther(timestamp, context.MaxClockDrift);
-        }
-
-        var metadata = new CommandRequestMetadata
-        {
-            CorrelationId = new Guid(correlationData),
-            InvokerClientId = message.GetUserProperty(AioUserProperties.SourceId),
-            UserData = userData,
-            TopicTokens = TopicPattern.ExtractTokens(RequestTopicPattern, TopicNamespace, message.Topic),
-            Partition = message.GetUserProperty(AioUserProperties.Partition),
-            Topic = message.Topic,
-            ContentType = message.ContentType,
-            PayloadFormatIndicator = message.PayloadFormatIndicator,
-            ExtendedCloudEvent = message.GetCloudEvent(),
-        };
-        metadata.Timestamp = timestamp;
-        return new ExtendedRequest<TReq> { Request = value, RequestMetadata = metadata };
-    }
-
-    private static CachedCommandResponse ResponseForParseError(AioProtocolException ex) => ex.Kind switch
-    {
-        AioErrorKind.HeaderInvalid when ex.HeaderName is ContentTypes.ContentTypeHeaderName or ContentTypes.PayloadFormatIndicatorHeaderName =>
-            ErrorResponse(CommandStatusCode.UnsupportedMediaType, ex.Message, ex.HeaderName, ex.HeaderValue),
-        AioErrorKind.HeaderInvalid => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, ex.HeaderName, ex.HeaderValue),
-        AioErrorKind.HeaderMissing => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, ex.HeaderName, null),
-        AioErrorKind.PayloadInvalid => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, null, null),
-        AioErrorKind.StateInvalid => ErrorResponse(CommandStatusCode.ServiceUnavailable, ex.Message, ex.PropertyName, null),
-        AioErrorKind.InternalLogicError => ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, ex.PropertyName, null),
-        _ => ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, null, null),
-    };
-
     private async Task ExecuteAsync(
         MqttApplicationMessageReceivedEventArgs args,
         ExtendedRequest<TReq> request,
@@ -410,176 +261,6 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
 
         ProtocolDiagnostics.ExecutionDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("rpc.method", commandName));
         await PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, key).ConfigureAwait(false);
-    }
-
-    private CachedCommandResponse SuccessResponse(ExtendedResponse<TResp> result)
-    {
-        SerializedPayloadContext serialized;
-        try
-        {
-            serialized = serializer.ToBytes(result.Response);
-        }
-        catch (Exception ex)
-        {
-            return ErrorResponse(CommandStatusCode.InternalServerError, $"Serializing the response failed: {ex.Message}", null, null);
-        }
-
-        var empty = serialized.SerializedPayload.IsEmpty;
-        var status = empty ? CommandStatusCode.NoContent : CommandStatusCode.OK;
-        var properties = new List<KeyValuePair<string, string>> { new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)) };
-
-        if (result.ResponseMetadata is { } metadata)
-        {
-            foreach (var (key, value) in metadata.UserData)
-            {
-                if (key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal))
-                {
-                    return ErrorResponse(CommandStatusCode.InternalServerError, $"The handler set the reserved user property '{key}'", "UserData", key);
-                }
-
-                properties.Add(new(key, value));
-            }
-
-            if (metadata.CloudEvent is { } cloudEvent)
-            {
-                try
-                {
-                    properties.AddRange(CloudEventMessageExtensions.Validate(
-                        cloudEvent, string.Empty, empty ? null : serialized.ContentType, CloudEventMessageExtensions.ResponseType, context.TimeProvider.GetUtcNow()));
-                }
-                catch (AioProtocolException ex)
-                {
-                    return ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, ex.PropertyName, null);
-                }
-            }
-        }
-
-        return new CachedCommandResponse(
-            status,
-            empty ? ReadOnlyMemory<byte>.Empty : serialized.SerializedPayload.ToArray(),
-            empty ? null : serialized.ContentType,
-            empty ? MqttPayloadFormatIndicator.Unspecified : serialized.PayloadFormatIndicator,
-            properties,
-            ResponseVersion(result));
-    }
-
-    private static CachedCommandResponse ErrorResponse(
-        CommandStatusCode status, string message, string? propertyName, string? propertyValue, bool applicationError = false)
-    {
-        var properties = new List<KeyValuePair<string, string>>
-        {
-            new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)),
-            new(AioUserProperties.StatusMessage, message),
-            new(AioUserProperties.IsApplicationError, applicationError ? "true" : "false"),
-        };
-        if (propertyName is not null)
-        {
-            properties.Add(new(AioUserProperties.InvalidPropertyName, propertyName));
-        }
-
-        if (propertyValue is not null)
-        {
-            properties.Add(new(AioUserProperties.InvalidPropertyValue, propertyValue));
-        }
-
-        return new CachedCommandResponse(status, ReadOnlyMemory<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified, properties);
-    }
-
-    private async Task PublishAndAcknowledgeAsync(
-        MqttApplicationMessageReceivedEventArgs args,
-        string responseTopic,
-        byte[]? correlationData,
-        CachedCommandResponse response,
-        DateTimeOffset? expiry,
-        CommandCacheKey? key)
-    {
-        try
-        {
-            if (key is { } cacheKey)
-            {
-                await cache!.CompleteAsync(cacheKey, response).ConfigureAwait(false);
-            }
-
-            var remainingSeconds = expiry is { } expiresAt
-                ? Math.Floor((expiresAt - context.TimeProvider.GetUtcNow()).TotalSeconds)
-                : Math.Ceiling(ExecutionTimeout.TotalSeconds);
-            if (remainingSeconds < 1)
-            {
-                ProtocolLog.ResponseSkipped(logger, commandName, args.ApplicationMessage.Topic, "the request expired before the response could be sent");
-                return;
-            }
-
-            var message = BuildResponseMessage(responseTopic, correlationData, response, (uint)Math.Min(remainingSeconds, uint.MaxValue));
-            var status = (int)response.Status;
-            try
-            {
-                var result = await mqttClient.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
-                if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
-                {
-                    ProtocolLog.ResponsePublishFailed(
-                        logger, AioProtocolException.MqttError($"PUBACK reason code {result.ReasonCode} {result.ReasonString}"), commandName, responseTopic);
-                }
-                else
-                {
-                    ProtocolDiagnostics.ResponsesSent.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName), new KeyValuePair<string, object?>("status", status));
-                    ProtocolLog.ResponseSent(logger, commandName, correlationData is null ? string.Empty : Convert.ToHexString(correlationData), status);
-                }
-            }
-            catch (Exception ex)
-            {
-                ProtocolLog.ResponsePublishFailed(logger, ex, commandName, responseTopic);
-            }
-        }
-        finally
-        {
-            await args.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private MqttApplicationMessage BuildResponseMessage(string responseTopic, byte[]? correlationData, CachedCommandResponse response, uint expirySeconds)
-    {
-        var message = new MqttApplicationMessage
-        {
-            Topic = responseTopic,
-            QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
-            CorrelationData = correlationData,
-            MessageExpiryInterval = expirySeconds,
-            Payload = new ReadOnlySequence<byte>(response.Payload),
-            ContentType = response.ContentType,
-            PayloadFormatIndicator = response.PayloadFormatIndicator,
-            UserProperties = [],
-        };
-
-        // Wire order as the public SDK sends it: __stat (and error fields), __protVer, __ts, user data, $high_priority.
-        var properties = response.UserProperties;
-        var statusFields = properties.TakeWhile(p => p.Key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal)).Count();
-        foreach (var (name, value) in properties.Take(statusFields))
-        {
-            message.AddUserProperty(name, value);
-        }
-
-        message.AddUserProperty(AioUserProperties.ProtocolVersion, ProtocolVersion.Rpc.ToString());
-        if (response.Version is { } version)
-        {
-            message.AddUserProperty(AioUserProperties.Timestamp, version.ToString());
-        }
-        else if (StampsResponsesWithApplicationClock)
-        {
-            message.AddUserProperty(AioUserProperties.Timestamp, context.ApplicationHlc.UpdateNow(context.MaxClockDrift));
-        }
-
-        foreach (var (name, value) in properties.Skip(statusFields))
-        {
-            message.AddUserProperty(name, value);
-        }
-
-        if (PropagateTraceContext)
-        {
-            EnvoyGuard.AddTraceContext(message, Activity.Current);
-        }
-
-        message.AddUserProperty(AioUserProperties.HighPriority, string.Empty);
-        return message;
     }
 
     private void Detach(Func<Task> work) => _ = Task.Run(async () =>
