@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Client.Leasing;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Leasing;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Client.LeaderElection;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Leasing;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Client.Leasing;
 

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Client.StateStore;
 

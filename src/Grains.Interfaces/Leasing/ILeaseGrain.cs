@@ -1,6 +1,6 @@
-using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Abstractions.Common;
 using OrleansAio.Abstractions.StateStore;
+using OrleansAio.GrainsInterfaces.StateStore;
 
 namespace OrleansAio.GrainsInterfaces.Leasing;
 

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Utilities;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Grains.Leasing;
 

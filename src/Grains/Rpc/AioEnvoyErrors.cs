@@ -1,7 +1,7 @@
 using System.Globalization;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Grains.Rpc;
 

@@ -1,10 +1,10 @@
-using Orleans.Utilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
-using OrleansAio.GrainsInterfaces.StateStore;
+using Orleans.Utilities;
 using OrleansAio.Abstractions.Common;
 using OrleansAio.Abstractions.StateStore;
+using OrleansAio.GrainsInterfaces.StateStore;
 
 namespace OrleansAio.Grains.StateStore;
 

@@ -1,5 +1,5 @@
-using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Abstractions.Common;
+using OrleansAio.GrainsInterfaces.StateStore;
 
 namespace OrleansAio.Grains.StateStore;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using MQTTnet;
 using MQTTnet.Formatter;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Common;
 

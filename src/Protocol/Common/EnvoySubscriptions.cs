@@ -1,7 +1,7 @@
 using MQTTnet;
 using MQTTnet.Protocol;
-using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Abstractions.Common;
+using OrleansAio.Protocol.Mqtt;
 
 namespace OrleansAio.Protocol.Common;
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Protocol.StateStore;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Protocol.LeaderElection;
 

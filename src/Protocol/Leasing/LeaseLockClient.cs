@@ -1,10 +1,10 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using OrleansAio.Protocol.Common;
-using OrleansAio.Protocol.StateStore;
 using OrleansAio.Abstractions.Common;
 using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.StateStore;
 
 namespace OrleansAio.Protocol.Leasing;
 

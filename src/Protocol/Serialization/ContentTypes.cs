@@ -1,5 +1,5 @@
-using OrleansAio.Protocol.Common;
 using OrleansAio.Abstractions.Common;
+using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Protocol.Serialization;
 

@@ -3,11 +3,11 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Session;
 

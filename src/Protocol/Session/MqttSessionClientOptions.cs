@@ -1,6 +1,6 @@
 using MQTTnet.Packets;
-using OrleansAio.Protocol.Common;
 using OrleansAio.Abstractions.Common;
+using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Protocol.Session;
 

@@ -4,12 +4,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Protocol.StateStore;
 

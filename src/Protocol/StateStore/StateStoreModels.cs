@@ -1,6 +1,6 @@
 using System.Text;
-using OrleansAio.Protocol.Common;
 using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Protocol.StateStore;
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Protocol.StateStore;
 

@@ -3,12 +3,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Telemetry;
 

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Options;
 using MQTTnet.Server;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Grains.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Silo.Broker;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Silo.StateStore;
 

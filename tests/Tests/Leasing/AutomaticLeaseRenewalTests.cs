@@ -1,8 +1,8 @@
 using System.Threading.Channels;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Tests.Session;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Leasing;
 

@@ -1,12 +1,12 @@
 using System.Text;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Client.Leasing;
 using OrleansAio.Grains.Leasing;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Protocol.StateStore;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Client.Leasing;
 
 namespace OrleansAio.Tests.Leasing;
 

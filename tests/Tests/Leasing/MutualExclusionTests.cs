@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Protocol.StateStore;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.Leasing;
 

@@ -2,12 +2,12 @@ using System.Buffers;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Telemetry;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
@@ -12,7 +13,6 @@ using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Silo.Rpc;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Rpc;
 

@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Rpc;
 

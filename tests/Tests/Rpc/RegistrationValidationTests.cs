@@ -1,12 +1,12 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Grains.Telemetry;
 using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using OrleansAio.Silo.Hosting;
 using OrleansAio.Silo.Rpc;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Rpc;
 

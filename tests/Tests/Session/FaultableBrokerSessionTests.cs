@@ -2,9 +2,9 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Packets;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Session;
 

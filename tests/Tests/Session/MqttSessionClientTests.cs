@@ -3,11 +3,11 @@ using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Session;
 using static OrleansAio.Tests.Session.ScriptedMqttClient;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Session;
 

@@ -1,10 +1,10 @@
 using System.Text;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Grains.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

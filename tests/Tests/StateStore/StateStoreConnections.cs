@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Client.StateStore;
 using OrleansAio.Grains.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Client.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -1,8 +1,8 @@
 using CsCheck;
 using MQTTnet;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
+using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Client.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.StateStore;
-using OrleansAio.Client.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

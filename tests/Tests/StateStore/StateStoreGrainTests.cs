@@ -1,7 +1,7 @@
-using OrleansAio.GrainsInterfaces.StateStore;
-using OrleansAio.Tests.Fixtures;
 using OrleansAio.Abstractions.Common;
 using OrleansAio.Abstractions.StateStore;
+using OrleansAio.GrainsInterfaces.StateStore;
+using OrleansAio.Tests.Fixtures;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -1,7 +1,7 @@
 using Orleans.TestingHost;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

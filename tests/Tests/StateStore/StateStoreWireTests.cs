@@ -1,9 +1,9 @@
 using System.Text;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.Common;
-using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.StateStore;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Packets;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.CloudEvents;
@@ -12,7 +13,6 @@ using OrleansAio.Protocol.Session;
 using OrleansAio.Protocol.Telemetry;
 using OrleansAio.Silo.Telemetry;
 using OrleansAio.Tests.Fixtures;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Telemetry;
 

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansAio.Grains.Rpc;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Silo.Hosting;
 using OrleansAio.Silo.Mqtt;
-using Microsoft.Extensions.Options;
 
 namespace OrleansAio.Silo.Rpc;
 

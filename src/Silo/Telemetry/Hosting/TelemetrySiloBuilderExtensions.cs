@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansAio.Grains.Telemetry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Serialization;
-using Microsoft.Extensions.Options;
 using OrleansAio.Silo.Hosting;
 using OrleansAio.Silo.Mqtt;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Tests.Conformance.Model;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Conformance.Infrastructure;
 

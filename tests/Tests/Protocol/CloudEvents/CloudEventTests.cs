@@ -1,9 +1,9 @@
 using System.Text;
 using MQTTnet;
 using MQTTnet.Packets;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.CloudEvents;
 

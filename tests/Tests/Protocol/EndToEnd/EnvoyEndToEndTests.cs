@@ -5,6 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Formatter;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
@@ -12,7 +13,6 @@ using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Telemetry;
 using OrleansAio.Tests.Fixtures;
 using OrleansAio.Tests.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.EndToEnd;
 

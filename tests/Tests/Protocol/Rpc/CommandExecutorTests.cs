@@ -2,10 +2,10 @@ using System.Text;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Rpc;
 

@@ -1,8 +1,8 @@
 using MQTTnet;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Rpc;
 

@@ -6,9 +6,9 @@ using Avro.Generic;
 using Avro.Specific;
 using Google.Protobuf.WellKnownTypes;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Serialization;
 

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
 using OrleansAio.Protocol.Telemetry;
-using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.Protocol.Telemetry;
 
