@@ -37,62 +37,35 @@ public sealed class HlcTimestampConverter : IConverter<HlcTimestamp, HlcTimestam
         new() { UnixMilliseconds = value.UnixMilliseconds, Counter = value.Counter, NodeId = value.NodeId };
 }
 
-/// <summary>The Orleans form of an <see cref="AioErrorKind"/>.</summary>
+/// <summary>The Orleans form of an enum of <c>src/Abstractions</c>: its underlying value.</summary>
 [GenerateSerializer, Immutable]
-public struct AioErrorKindSurrogate
+public struct AbstractionsEnumSurrogate
 {
-    /// <summary>The kind's value.</summary>
+    /// <summary>The enum's value.</summary>
     [Id(0)]
     public int Value;
 }
 
-/// <summary>Converts <see cref="AioErrorKind"/> to and from its surrogate.</summary>
+/// <summary>Converts an enum of <c>src/Abstractions</c> to and from <see cref="AbstractionsEnumSurrogate"/>.</summary>
+/// <typeparam name="TEnum">The enum type (its underlying type is <see cref="int"/>).</typeparam>
+public abstract class AbstractionsEnumConverter<TEnum> : IConverter<TEnum, AbstractionsEnumSurrogate>
+    where TEnum : struct, Enum
+{
+    /// <inheritdoc />
+    public TEnum ConvertFromSurrogate(in AbstractionsEnumSurrogate surrogate) => (TEnum)Enum.ToObject(typeof(TEnum), surrogate.Value);
+
+    /// <inheritdoc />
+    public AbstractionsEnumSurrogate ConvertToSurrogate(in TEnum value) => new() { Value = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) };
+}
+
+/// <summary>Converts <see cref="AioErrorKind"/>.</summary>
 [RegisterConverter]
-public sealed class AioErrorKindConverter : IConverter<AioErrorKind, AioErrorKindSurrogate>
-{
-    /// <inheritdoc />
-    public AioErrorKind ConvertFromSurrogate(in AioErrorKindSurrogate surrogate) => (AioErrorKind)surrogate.Value;
+public sealed class AioErrorKindConverter : AbstractionsEnumConverter<AioErrorKind>;
 
-    /// <inheritdoc />
-    public AioErrorKindSurrogate ConvertToSurrogate(in AioErrorKind value) => new() { Value = (int)value };
-}
-
-/// <summary>The Orleans form of a <see cref="SetCondition"/>.</summary>
-[GenerateSerializer, Immutable]
-public struct SetConditionSurrogate
-{
-    /// <summary>The condition's value.</summary>
-    [Id(0)]
-    public int Value;
-}
-
-/// <summary>Converts <see cref="SetCondition"/> to and from its surrogate.</summary>
+/// <summary>Converts <see cref="SetCondition"/>.</summary>
 [RegisterConverter]
-public sealed class SetConditionConverter : IConverter<SetCondition, SetConditionSurrogate>
-{
-    /// <inheritdoc />
-    public SetCondition ConvertFromSurrogate(in SetConditionSurrogate surrogate) => (SetCondition)surrogate.Value;
+public sealed class SetConditionConverter : AbstractionsEnumConverter<SetCondition>;
 
-    /// <inheritdoc />
-    public SetConditionSurrogate ConvertToSurrogate(in SetCondition value) => new() { Value = (int)value };
-}
-
-/// <summary>The Orleans form of a <see cref="StateStoreServiceError"/>.</summary>
-[GenerateSerializer, Immutable]
-public struct StateStoreServiceErrorSurrogate
-{
-    /// <summary>The error's value.</summary>
-    [Id(0)]
-    public int Value;
-}
-
-/// <summary>Converts <see cref="StateStoreServiceError"/> to and from its surrogate.</summary>
+/// <summary>Converts <see cref="StateStoreServiceError"/>.</summary>
 [RegisterConverter]
-public sealed class StateStoreServiceErrorConverter : IConverter<StateStoreServiceError, StateStoreServiceErrorSurrogate>
-{
-    /// <inheritdoc />
-    public StateStoreServiceError ConvertFromSurrogate(in StateStoreServiceErrorSurrogate surrogate) => (StateStoreServiceError)surrogate.Value;
-
-    /// <inheritdoc />
-    public StateStoreServiceErrorSurrogate ConvertToSurrogate(in StateStoreServiceError value) => new() { Value = (int)value };
-}
+public sealed class StateStoreServiceErrorConverter : AbstractionsEnumConverter<StateStoreServiceError>;
