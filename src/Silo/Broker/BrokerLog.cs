@@ -12,13 +12,22 @@ internal static partial class BrokerLog
     public static partial void Stopped(ILogger logger, int port);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
-        Message = "Dropped a message on topic {Topic} (QoS {QualityOfService}) for client {ReceiverClientId} from {SenderClientId}: its session queue is full (MaxPendingMessagesPerClient {Limit}, strategy {Strategy})")]
-    public static partial void MessageDropped(
-        ILogger logger, string topic, int qualityOfService, string receiverClientId, string? senderClientId, int limit, string strategy);
+        Message = "Dropping messages for client {ReceiverClientId}: its session queue is full (MaxPendingMessagesPerClient {Limit}, strategy {Strategy}); first dropped on topic {Topic} (QoS {QualityOfService}) from {SenderClientId}. One line when the queue accepts again says how many")]
+    public static partial void QueueOverflowStarted(
+        ILogger logger, string receiverClientId, int limit, string strategy, string topic, int qualityOfService, string? senderClientId);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
-        Message = "Dropped the oldest queued packet of client {ReceiverClientId}: its session queue is full (MaxPendingMessagesPerClient {Limit})")]
-    public static partial void OldestMessageDropped(ILogger logger, string receiverClientId, int limit);
+        Message = "Dropped {Count} messages for client {ReceiverClientId} while its session queue was full (MaxPendingMessagesPerClient {Limit})")]
+    public static partial void QueueOverflowEnded(ILogger logger, string receiverClientId, long count, int limit);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Debug, Message = "Session of client {ClientId} ended: session expiry {ExpirySeconds} s after its connection ended")]
+    public static partial void SessionExpired(ILogger logger, string clientId, uint expirySeconds);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Client {ClientId} refused: the silo is still starting (its endpoints are not subscribed yet); it will retry")]
+    public static partial void RefusedWhileStarting(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Embedded MQTT broker on port {Port} admits every client: the silo is ready")]
+    public static partial void AdmittingAll(ILogger logger, int port);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Client {ClientId} refused shared subscription: {Reason}")]
     public static partial void InvalidShareName(ILogger logger, string clientId, string reason);

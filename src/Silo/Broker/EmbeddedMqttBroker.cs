@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 
 namespace OrleansAio.Silo.Broker;
@@ -22,20 +25,29 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     private readonly Meter meter;
     private readonly Counter<long> dropped;
     private readonly SharedSubscriptionRouter router;
+    private readonly TimeProvider timeProvider;
+    private readonly ConcurrentDictionary<string, long> connectionGenerations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> droppedInOverflow = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, uint> sessionExpiries = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource disposing = new();
+    private volatile bool admittingAll;
     private int connectedClients;
     private bool disposed;
 
     /// <summary>Creates the broker (not yet listening: call <see cref="StartAsync"/>).</summary>
     /// <param name="options">Port, bind address and queue limits; validated here.</param>
     /// <param name="loggerFactory">The logger factory for the broker's and MQTTnet's logs.</param>
+    /// <param name="timeProvider">The clock of session expiry; defaults to the system clock.</param>
     /// <exception cref="EmbeddedBrokerException">An option is out of range (kind <see cref="EmbeddedBrokerErrorKind.InvalidOptions"/>).</exception>
-    public EmbeddedMqttBroker(EmbeddedMqttBrokerOptions options, ILoggerFactory loggerFactory)
+    public EmbeddedMqttBroker(EmbeddedMqttBrokerOptions options, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         options.Validate();
 
         this.options = options;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        admittingAll = options.StartupClientId is null;
         logger = loggerFactory.CreateLogger<EmbeddedMqttBroker>();
         meter = new Meter(MeterName);
         dropped = meter.CreateCounter<long>(
@@ -60,20 +72,15 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
         Server = new MqttServerFactory().CreateMqttServer(builder.Build(), new MqttNetLoggerBridge(loggerFactory));
         router = new SharedSubscriptionRouter(loggerFactory.CreateLogger<SharedSubscriptionRouter>(), meter);
         router.Attach(Server);
-        Server.ClientConnectedAsync += _ =>
+        Server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        Server.ClientConnectedAsync += args =>
         {
             Interlocked.Increment(ref connectedClients);
+            connectionGenerations.AddOrUpdate(args.ClientId, 1, (_, generation) => generation + 1);
+            EndOverflow(args.ClientId);
             return Task.CompletedTask;
         };
-        Server.ClientDisconnectedAsync += args =>
-        {
-            if (args.DisconnectType != MqttClientDisconnectType.Takeover)
-            {
-                Interlocked.Decrement(ref connectedClients);
-            }
-
-            return Task.CompletedTask;
-        };
+        Server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         Server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDroppedAsync;
         Server.QueuedApplicationMessageOverwrittenAsync += OnQueuedMessageOverwrittenAsync;
     }
@@ -86,6 +93,19 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
 
     /// <summary>The TCP port the broker listens on.</summary>
     public int Port => options.Port;
+
+    /// <summary>Whether every client is admitted (see <see cref="EmbeddedMqttBrokerOptions.StartupClientId"/>).</summary>
+    public bool IsAdmittingAllClients => admittingAll;
+
+    /// <summary>Admits every client from now on: call it once the silo's endpoints are subscribed.</summary>
+    public void AdmitAllClients()
+    {
+        if (!admittingAll)
+        {
+            admittingAll = true;
+            BrokerLog.AdmittingAll(logger, Port);
+        }
+    }
 
     /// <summary>The shared-subscription router (internal: tests inspect group membership).</summary>
     internal SharedSubscriptionRouter Router => router;
@@ -147,9 +167,11 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
         }
 
         disposed = true;
+        await disposing.CancelAsync().ConfigureAwait(false);
         await StopQuietlyAsync().ConfigureAwait(false);
         Server.Dispose();
         meter.Dispose();
+        disposing.Dispose();
     }
 
     async Task StopQuietlyAsync()
@@ -188,19 +210,127 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
         return null;
     }
 
+    // MQTT 5 §3.1.3.1: a zero-length client identifier gets one assigned by the server (and returned in CONNACK). (MQTTnet
+    // refuses a zero-length identifier from an MQTT 3.1.1 client before this runs, clean session or not: see README.md.) The
+    // session's expiry is recorded for the disconnect: MQTTnet keeps every session otherwise.
+    Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)
+    {
+        var clientId = args.ClientId;
+        if (string.IsNullOrEmpty(clientId))
+        {
+            if (args.ProtocolVersion != MqttProtocolVersion.V500 && args.CleanSession != true)
+            {
+                args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                return Task.CompletedTask;
+            }
+
+            clientId = "auto-" + Guid.NewGuid().ToString("N");
+            args.AssignedClientIdentifier = clientId;
+        }
+
+        if (!admittingAll && !string.Equals(clientId, options.StartupClientId, StringComparison.Ordinal))
+        {
+            args.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+            args.ReasonString = "the silo is starting";
+            BrokerLog.RefusedWhileStarting(logger, clientId);
+            return Task.CompletedTask;
+        }
+
+        // MQTT 3.1.1 has no session expiry: a clean session ends with its connection, any other lives on.
+        sessionExpiries[clientId] = args.ProtocolVersion == MqttProtocolVersion.V500
+            ? args.SessionExpiryInterval
+            : args.CleanSession == true ? 0u : uint.MaxValue;
+        return Task.CompletedTask;
+    }
+
+    async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)
+    {
+        if (args.DisconnectType == MqttClientDisconnectType.Takeover)
+        {
+            return;
+        }
+
+        Interlocked.Decrement(ref connectedClients);
+        var generation = connectionGenerations.AddOrUpdate(args.ClientId, 1, (_, g) => g + 1);
+        EndOverflow(args.ClientId);
+        // The CONNECT's expiry, unless the DISCONNECT changed it (MQTT 5 §3.14.2.2.2: only from non-zero to another value).
+        var expiry = sessionExpiries.TryGetValue(args.ClientId, out var recorded) ? recorded : 0u;
+        if (expiry != 0 && args.SessionExpiryInterval != 0 && args.DisconnectType == MqttClientDisconnectType.Clean)
+        {
+            expiry = args.SessionExpiryInterval;
+        }
+
+        if (expiry == uint.MaxValue)
+        {
+            return;
+        }
+
+        if (expiry == 0)
+        {
+            await EndSessionAsync(args.ClientId, 0).ConfigureAwait(false);
+            return;
+        }
+
+        _ = ExpireLaterAsync(args.ClientId, generation, expiry);
+    }
+
+    async Task ExpireLaterAsync(string clientId, long generation, uint expirySeconds)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(expirySeconds), timeProvider, disposing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        // A reconnect (or a later disconnect) since then owns the session's fate.
+        if (connectionGenerations.TryGetValue(clientId, out var current) && current == generation)
+        {
+            await EndSessionAsync(clientId, expirySeconds).ConfigureAwait(false);
+        }
+    }
+
+    async Task EndSessionAsync(string clientId, uint expirySeconds)
+    {
+        try
+        {
+            var sessions = await Server.GetSessionsAsync().ConfigureAwait(false);
+            if (sessions.FirstOrDefault(s => string.Equals(s.Id, clientId, StringComparison.Ordinal)) is { } session)
+            {
+                await session.DeleteAsync().ConfigureAwait(false);
+                sessionExpiries.TryRemove(clientId, out _);
+                BrokerLog.SessionExpired(logger, clientId, expirySeconds);
+            }
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or InvalidOperationException)
+        {
+            // The broker is stopping (its sessions go with it), or MQTTnet ended the session itself meanwhile.
+        }
+    }
+
     Task OnEnqueuedOrDroppedAsync(ApplicationMessageEnqueuedEventArgs args)
     {
         if (args.IsDropped)
         {
             dropped.Add(1);
-            BrokerLog.MessageDropped(
-                logger,
-                args.ApplicationMessage.Topic,
-                (int)args.ApplicationMessage.QualityOfServiceLevel,
-                args.ReceiverClientId,
-                args.SenderClientId,
-                options.MaxPendingMessagesPerClient,
-                options.PendingMessagesOverflowStrategy.ToString());
+            var count = droppedInOverflow.AddOrUpdate(args.ReceiverClientId, 1, (_, c) => c + 1);
+            if (count == 1)
+            {
+                BrokerLog.QueueOverflowStarted(
+                    logger,
+                    args.ReceiverClientId,
+                    options.MaxPendingMessagesPerClient,
+                    options.PendingMessagesOverflowStrategy.ToString(),
+                    args.ApplicationMessage.Topic,
+                    (int)args.ApplicationMessage.QualityOfServiceLevel,
+                    args.SenderClientId);
+            }
+        }
+        else if (!droppedInOverflow.IsEmpty)
+        {
+            EndOverflow(args.ReceiverClientId);
         }
 
         return Task.CompletedTask;
@@ -209,7 +339,22 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     Task OnQueuedMessageOverwrittenAsync(QueueMessageOverwrittenEventArgs args)
     {
         dropped.Add(1);
-        BrokerLog.OldestMessageDropped(logger, args.ReceiverClientId, options.MaxPendingMessagesPerClient);
+        if (droppedInOverflow.AddOrUpdate(args.ReceiverClientId, 1, (_, c) => c + 1) == 1)
+        {
+            BrokerLog.QueueOverflowStarted(
+                logger, args.ReceiverClientId, options.MaxPendingMessagesPerClient, options.PendingMessagesOverflowStrategy.ToString(), string.Empty, 1, null);
+        }
+
         return Task.CompletedTask;
     }
+
+    // One line per overflow episode: when the queue accepts again, or its client connects or disconnects.
+    void EndOverflow(string clientId)
+    {
+        if (droppedInOverflow.TryRemove(clientId, out var count))
+        {
+            BrokerLog.QueueOverflowEnded(logger, clientId, count, options.MaxPendingMessagesPerClient);
+        }
+    }
+
 }

@@ -30,6 +30,13 @@ public sealed class EmbeddedMqttBrokerOptions
     public MqttPendingMessagesOverflowStrategy PendingMessagesOverflowStrategy { get; set; } = MqttPendingMessagesOverflowStrategy.DropNewMessage;
 
     /// <summary>
+    /// While not <see langword="null"/>, the only client the broker admits until <see cref="EmbeddedMqttBroker.AdmitAllClients"/>
+    /// is called (the silo's own session, which must subscribe its endpoints first); every other client is refused with
+    /// <c>Server unavailable</c> (0x88), which AIO clients retry. <see langword="null"/> (the default) admits every client at once.
+    /// </summary>
+    public string? StartupClientId { get; set; }
+
+    /// <summary>
     /// Whether sessions outlive their connection when the client asks for it (MQTT 5 session expiry interval &gt; 0,
     /// MQTT 3.1.1 clean session = 0). Default <see langword="true"/>.
     /// </summary>

@@ -166,6 +166,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
                 await app.StartAsync(timeout.Token);
             }
 
+            broker?.AdmitAllClients();
             var started = new SiloApplication(app, options, garnet, broker, redis, mqtt);
             started.LogSiloStarted(options.ServiceId, options.ClusterId, $"{options.AdvertisedAddress}:{options.SiloPort}", options.GatewayPort, started.HttpAddress);
             return started;
@@ -279,7 +280,9 @@ public sealed partial class SiloApplication : IAsyncDisposable
         }
 
         PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", IPAddress.Loopback, options.BrokerPort);
-        broker = new EmbeddedMqttBrokerOptions { Port = options.BrokerPort };
+        // Until the silo's endpoints are subscribed, the broker admits only the silo's own session: a client that connected
+        // earlier would send requests nobody answers yet. Others get "Server unavailable" and retry.
+        broker = new EmbeddedMqttBrokerOptions { Port = options.BrokerPort, StartupClientId = clientId };
         return new MqttConnectionSettings
         {
             HostName = "127.0.0.1",

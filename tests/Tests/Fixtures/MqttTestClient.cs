@@ -145,10 +145,17 @@ public sealed class MqttTestClient : IAsyncDisposable
     /// <param name="condition">Checked every few milliseconds.</param>
     /// <param name="what">Named in the failure message.</param>
     /// <param name="cancellationToken">Cancels waiting.</param>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
+    public static Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), what, cancellationToken);
+
+    /// <summary>Waits until the asynchronous <paramref name="condition"/> holds, failing the test after <see cref="HangGuard"/>.</summary>
+    /// <param name="condition">Checked every few milliseconds.</param>
+    /// <param name="what">Named in the failure message.</param>
+    /// <param name="cancellationToken">Cancels waiting.</param>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(HangGuard, TimeProvider.System);
-        while (!condition())
+        while (!await condition())
         {
             if (deadline.IsCancellationRequested)
             {

@@ -93,6 +93,9 @@ public sealed class SiloLifecycleTests : IDisposable
         Assert.Equal(MQTTnet.Formatter.MqttProtocolVersion.V500, session.ProtocolVersion);
         Assert.NotNull(silo.EmbeddedBroker);
 
+        // The broker admitted only the silo's own session until the silo was ready (its endpoints subscribed); now everyone.
+        Assert.True(silo.EmbeddedBroker.IsAdmittingAllClients);
+
         // A round trip through the embedded broker on the shared session.
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         session.ApplicationMessageReceivedAsync += args =>
