@@ -48,9 +48,13 @@ internal sealed class RawJsonRequester : IAsyncDisposable
 
     /// <summary>Sends <paramref name="json"/> (UTF-8; empty for no payload) to <paramref name="topic"/> and awaits the response.</summary>
     public Task<MqttApplicationMessage> SendAsync(string topic, string json, CancellationToken cancellationToken) =>
-        SendBytesAsync(topic, Encoding.UTF8.GetBytes(json), cancellationToken);
+        SendBytesAsync(topic, Encoding.UTF8.GetBytes(json), "application/json", cancellationToken);
 
-    public async Task<MqttApplicationMessage> SendBytesAsync(string topic, byte[] payload, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="json"/> with another content type.</summary>
+    public Task<MqttApplicationMessage> SendWithContentTypeAsync(string topic, string json, string contentType, CancellationToken cancellationToken) =>
+        SendBytesAsync(topic, Encoding.UTF8.GetBytes(json), contentType, cancellationToken);
+
+    public async Task<MqttApplicationMessage> SendBytesAsync(string topic, byte[] payload, string contentType, CancellationToken cancellationToken)
     {
         var responseTopic = $"clients/{ClientId}/{topic}";
         if (subscribed.Add(responseTopic))
@@ -78,7 +82,7 @@ internal sealed class RawJsonRequester : IAsyncDisposable
         };
         if (payload.Length > 0)
         {
-            message.ContentType = "application/json";
+            message.ContentType = contentType;
             message.PayloadFormatIndicator = MqttPayloadFormatIndicator.CharacterData;
         }
 
