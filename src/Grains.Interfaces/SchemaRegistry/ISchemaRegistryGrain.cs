@@ -16,6 +16,14 @@ public interface ISchemaRegistryGrain : IGrainWithIntegerKey
     /// <returns>The stored schema, or the refusal.</returns>
     Task<SchemaRegistryResult> PutAsync(SchemaPutRequest request);
 
+    /// <summary>
+    /// Registers a schema as <see cref="PutAsync"/> does, without mirroring it into the Edge Registry: the Edge Registry calls it
+    /// for schemas created there.
+    /// </summary>
+    /// <param name="request">The content, format, type, version and metadata.</param>
+    /// <returns>The stored schema, or the refusal.</returns>
+    Task<SchemaRegistryResult> ImportAsync(SchemaPutRequest request);
+
     /// <summary>Reads a schema.</summary>
     /// <param name="schemaId">The schema name.</param>
     /// <param name="version">The version (default <c>"1"</c>); when the schema has no such version, its first version is returned.</param>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using OrleansAio.GrainsInterfaces.EdgeRegistry;
 using OrleansAio.GrainsInterfaces.SchemaRegistry;
 using OrleansAio.Protocol.SchemaRegistry;
 
@@ -18,7 +19,12 @@ namespace OrleansAio.Grains.SchemaRegistry;
 public sealed partial class SchemaRegistryGrain(IOptions<SchemaRegistryOptions> options, ILogger<SchemaRegistryGrain> logger) : Grain, ISchemaRegistryGrain
 {
     /// <inheritdoc />
-    public async Task<SchemaRegistryResult> PutAsync(SchemaPutRequest request)
+    public Task<SchemaRegistryResult> PutAsync(SchemaPutRequest request) => PutCoreAsync(request, mirror: true);
+
+    /// <inheritdoc />
+    public Task<SchemaRegistryResult> ImportAsync(SchemaPutRequest request) => PutCoreAsync(request, mirror: false);
+
+    private async Task<SchemaRegistryResult> PutCoreAsync(SchemaPutRequest request, bool mirror)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var activity = SchemaRegistryDiagnostics.ActivitySource.StartActivity("schema registry put");
@@ -45,6 +51,20 @@ public sealed partial class SchemaRegistryGrain(IOptions<SchemaRegistryOptions> 
             request.Description);
         var result = await GrainFactory.GetGrain<ISchemaGrain>(name).PutAsync(schema, settings.MaxVersionsPerSchema);
         Count("put", result.Error?.Kind.ToString() ?? "ok");
+        if (mirror && result.Schema is { } stored)
+        {
+            try
+            {
+                var labels = stored.Tags?.Select(t => new EdgeLabel(t.Key, t.Value)).ToList() ?? [];
+                await GrainFactory.GetGrain<IEdgeRegistryGrain>(0).MirrorSchemaAsync(stored.Name, stored.Format, stored.SchemaContent, labels);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The schema is stored; the Edge Registry view catches up on the next put of the same content.
+                LogMirrorFailed(ex, name);
+            }
+        }
+
         return result;
     }
 
@@ -73,6 +93,9 @@ public sealed partial class SchemaRegistryGrain(IOptions<SchemaRegistryOptions> 
 
     private static void Count(string operation, string outcome) =>
         SchemaRegistryDiagnostics.Operations.Add(1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", outcome));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schema {Name} is stored but could not be mirrored into the edge registry")]
+    private partial void LogMirrorFailed(Exception exception, string name);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema put refused ({Kind}, {Target}): {Reason}")]
     private partial void LogRefused(SchemaRegistryErrorKind kind, string? target, string reason);
