@@ -37,7 +37,7 @@ public sealed record EdgeGroupAttributes(
     [property: Id(6)] IReadOnlyDictionary<string, byte[]> Extensions)
 {
     /// <summary>No attributes (an implicitly created Group).</summary>
-    public static EdgeGroupAttributes Empty { get; } = new(null, null, null, null, [], null, new Dictionary<string, byte[]>());
+    public static EdgeGroupAttributes Empty { get; } = new(null, null, null, null, new List<EdgeLabel>(), null, new Dictionary<string, byte[]>());
 }
 
 /// <summary>A Group.</summary>

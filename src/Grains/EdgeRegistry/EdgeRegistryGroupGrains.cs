@@ -60,7 +60,8 @@ public sealed class EdgeRegistryGroupGrain(
             s.Epoch++;
         }
 
-        s.Attributes = attributes;
+        // Plain List/Dictionary: grain storage may serialize with Newtonsoft.Json (Redis provider).
+        s.Attributes = attributes with { Labels = attributes.Labels.ToList(), Extensions = EdgeRegistryResourceGrain.Copy(attributes.Extensions) };
         s.ModifiedAt = now;
         await state.WriteStateAsync();
         return ToGroup();
@@ -109,7 +110,7 @@ public sealed class EdgeRegistryGroupGrain(
 
     /// <inheritdoc />
     public Task<IReadOnlyList<(string ResourceType, string ResourceId)>> GetResourcesAsync() =>
-        Task.FromResult<IReadOnlyList<(string, string)>>([.. state.State.Resources.Select(Split)]);
+        Task.FromResult<IReadOnlyList<(string, string)>>([.. state.State.Resources.Order(StringComparer.Ordinal).Select(Split)]);
 
     /// <inheritdoc />
     public async Task<EdgeRegistryFault?> DeleteAsync(ulong? expectedEpoch)
@@ -190,5 +191,5 @@ public sealed class EdgeRegistryGroupTypeGrain([PersistentState("groupType")] IP
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Ids]);
+    public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Ids.Order(StringComparer.Ordinal)]);
 }

@@ -96,9 +96,9 @@ public sealed class EdgeRegistryResourceGrain(
         var now = timeProvider.GetUtcNow();
         var s = state.State;
         s.Exists = true;
-        s.Meta = meta with { Labels = MergeLabels([], meta.Labels) };
+        s.Meta = meta with { Labels = MergeLabels([], meta.Labels), Extensions = Copy(meta.Extensions) };
         s.MetaEpoch = 1;
-        s.Extensions = extensions;
+        s.Extensions = Copy(extensions);
         s.CreatedAt = now;
         s.ModifiedAt = now;
         s.Versions = [];
@@ -242,7 +242,7 @@ public sealed class EdgeRegistryResourceGrain(
     /// <param name="current">The labels held.</param>
     /// <param name="added">The labels to add.</param>
     /// <returns>The merged labels in first-seen key order.</returns>
-    internal static IReadOnlyList<EdgeLabel> MergeLabels(IReadOnlyList<EdgeLabel> current, IReadOnlyList<EdgeLabel> added)
+    internal static List<EdgeLabel> MergeLabels(IReadOnlyList<EdgeLabel> current, IReadOnlyList<EdgeLabel> added)
     {
         var merged = new List<EdgeLabel>(current);
         foreach (var label in added)
@@ -300,8 +300,19 @@ public sealed class EdgeRegistryResourceGrain(
         return candidate;
     }
 
-    private static EdgeVersionRecord Record(string versionId, EdgeVersionAttributes attributes, DateTimeOffset now) =>
-        new(versionId, attributes, string.IsNullOrEmpty(attributes.Ancestor) ? versionId : attributes.Ancestor, HashOf(attributes.Document), now);
+    private static EdgeVersionRecord Record(string versionId, EdgeVersionAttributes attributes, DateTimeOffset now)
+    {
+        // Grain storage may serialize with Newtonsoft.Json (Redis provider): persist plain List/Dictionary, never the
+        // compiler's collection-expression types a caller may have passed.
+        var stored = attributes with { Labels = attributes.Labels.ToList(), Extensions = Copy(attributes.Extensions) };
+        return new(versionId, stored, string.IsNullOrEmpty(attributes.Ancestor) ? versionId : attributes.Ancestor, HashOf(attributes.Document), now);
+    }
+
+    /// <summary>A plain <see cref="Dictionary{TKey, TValue}"/> copy, safe for every grain storage serializer.</summary>
+    /// <param name="extensions">The extensions.</param>
+    /// <returns>The copy.</returns>
+    internal static Dictionary<string, byte[]> Copy(IReadOnlyDictionary<string, byte[]>? extensions) =>
+        extensions is null ? new Dictionary<string, byte[]>(StringComparer.Ordinal) : new Dictionary<string, byte[]>(extensions, StringComparer.Ordinal);
 
     private EdgeVersion ToVersion(EdgeVersionRecord record) =>
         new(Id.ResourceId, record.VersionId, record.VersionId == state.State.Versions[^1].VersionId, record.Attributes, record.Ancestor, record.DocumentHash, record.CreatedAt, record.CreatedAt);

@@ -48,6 +48,8 @@ public sealed partial class SchemaGrain(
                 SchemaRegistryErrorTarget.Version);
         }
 
+        // A plain Dictionary: grain storage may serialize with Newtonsoft.Json (Redis provider).
+        schema = schema with { Tags = schema.Tags is null ? null : new Dictionary<string, string>(schema.Tags, StringComparer.Ordinal) };
         versions.Add(schema);
         try
         {
