@@ -17,7 +17,7 @@ namespace OrleansAio.Protocol.EdgeRegistry;
 /// <see cref="EdgeRegistryErrorException"/>; RPC-level failures raise <see cref="AioProtocolException"/>; a success reply without
 /// <c>_output</c> is a malformed response (<see cref="AioErrorKind.PayloadInvalid"/>).
 /// </remarks>
-public sealed class EdgeRegistryClient : IAsyncDisposable
+public sealed class EdgeRegistryClient : IEdgeRegistryClient
 {
     private readonly ApplicationContext context;
     private readonly IMqttPubSubClient mqttClient;
@@ -210,51 +210,6 @@ public sealed class EdgeRegistryClient : IAsyncDisposable
         tokens["versionId"] = versionId;
         return DeleteAsync("deleteVersion", EdgeRegistryTopics.DeleteVersion, groupId, options, tokens, timeout, cancellationToken);
     }
-
-    /// <summary>Adds a Schema Version (createSchemaVersion); the id is a server-assigned integer.</summary>
-    /// <param name="groupId">The schema Group id; <see langword="null"/> = default Group.</param>
-    /// <param name="schemaId">The schema id.</param>
-    /// <param name="schemaLabels">Labels merged into the schema's.</param>
-    /// <param name="version">The Version's attributes.</param>
-    /// <param name="timeout">The timeout.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The Version.</returns>
-    public Task<ExtensionVersion> CreateSchemaVersionAsync(string? groupId, string schemaId, IReadOnlyList<Label> schemaLabels, ExtensionVersionAttributes version, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        CreateExtensionVersionAsync(EdgeRegistryExtension.Schema, groupId, schemaId, schemaLabels, version, timeout, cancellationToken);
-
-    /// <summary>Reads a Schema Version; <see langword="null"/> <paramref name="versionId"/> = the default.</summary>
-    /// <param name="groupId">The Group id.</param>
-    /// <param name="schemaId">The schema id.</param>
-    /// <param name="versionId">The Version id.</param>
-    /// <param name="timeout">The timeout.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The Version.</returns>
-    public Task<ExtensionVersion> GetSchemaVersionAsync(string? groupId, string schemaId, ulong? versionId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        GetExtensionVersionAsync(EdgeRegistryExtension.Schema, groupId, schemaId, versionId, timeout, cancellationToken);
-
-    /// <summary>Lists Schema Versions.</summary>
-    /// <param name="groupId">The Group id (ignored with <paramref name="allGroups"/>).</param>
-    /// <param name="allGroups">Whether to list every schema Group.</param>
-    /// <param name="schemaId">Only this schema.</param>
-    /// <param name="documentHash">Only Versions whose document has this hash.</param>
-    /// <param name="label">Only Versions with this label.</param>
-    /// <param name="timeout">The timeout.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The Versions' ids.</returns>
-    public Task<IReadOnlyList<ExtensionVersionXId>> ListSchemaVersionsAsync(
-        string? groupId, bool allGroups = false, string? schemaId = null, string? documentHash = null, Label? label = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        ListExtensionVersionsAsync(EdgeRegistryExtension.Schema, groupId, allGroups, schemaId, documentHash, label, timeout, cancellationToken);
-
-    /// <summary>Deletes a Schema Version.</summary>
-    /// <param name="groupId">The Group id.</param>
-    /// <param name="schemaId">The schema id.</param>
-    /// <param name="versionId">The Version id.</param>
-    /// <param name="options">The expected epoch; optional.</param>
-    /// <param name="timeout">The timeout.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when deleted.</returns>
-    public Task DeleteSchemaVersionAsync(string? groupId, string schemaId, ulong versionId, DeleteOptions? options = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        DeleteExtensionVersionAsync(EdgeRegistryExtension.Schema, groupId, schemaId, versionId, options, timeout, cancellationToken);
 
     /// <summary>Adds a Version of an extension (Schema, Thing Description, Thing Model).</summary>
     /// <param name="extension">The extension.</param>

@@ -7,32 +7,28 @@ using OrleansAio.Protocol.EdgeRegistry;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
-using static OrleansAio.Silo.EdgeRegistry.EdgeRegistryWireMapping;
+using static OrleansAio.Grains.EdgeRegistry.EdgeRegistryWireMapping;
 
 namespace OrleansAio.Silo.EdgeRegistry;
 
 /// <summary>
 /// The silo's Edge Registry wire endpoint (edge-registry.md): one command executor per command (12 core, 4 per extension) on the
 /// spec's topics in the shared-subscription group <see cref="ServiceGroupId"/>, serving every request through
-/// <see cref="IEdgeRegistryGrain"/>. Replies are <c>{"_output":…}</c> / <c>{"_error":…}</c> (listGroups <c>{"ids":[…]}</c>,
-/// deletes <c>{}</c>) with <c>__stat=200</c>; malformed JSON is an RPC-level 400.
+/// <see cref="ClusterEdgeRegistryClient"/> (so over <see cref="IEdgeRegistryGrain"/>). Replies are <c>{"_output":…}</c> /
+/// <c>{"_error":…}</c> (listGroups <c>{"ids":[…]}</c>, deletes <c>{}</c>) with <c>__stat=200</c>; malformed JSON is an
+/// RPC-level 400.
 /// </summary>
-/// <remarks>
-/// The extensions share the core store (§7.11): a Schema Version <c>n</c> is core Version <c>"n"</c> of
-/// <c>schemagroups/{groupId}/schemas/{schemaId}</c>; extension commands see only Versions whose id is a canonical decimal.
-/// A lifecycle participant at <see cref="ServiceLifecycleStage.Active"/>.
-/// </remarks>
+/// <remarks>A lifecycle participant at <see cref="ServiceLifecycleStage.Active"/>: subscribes once grains can be called, unsubscribes first.</remarks>
 public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     /// <summary>The shared-subscription group (the reference host uses none; a replicated server may, edge-registry.md §1.2).</summary>
     public const string ServiceGroupId = "edge-registry";
 
-    private readonly IGrainFactory grainFactory;
     private readonly ILogger logger;
-    private readonly IOptions<EdgeRegistryOptions> options;
     private readonly ApplicationContext context;
     private readonly IMqttPubSubClient mqttClient;
     private readonly ILoggerFactory loggerFactory;
+    private readonly ClusterEdgeRegistryClient registry;
     private readonly JsonPayloadSerializer serializer = new();
     private readonly List<(Func<CancellationToken, Task> Start, Func<CancellationToken, Task> Stop, IAsyncDisposable Executor)> executors = [];
 
@@ -45,64 +41,61 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
     public EdgeRegistryEndpoint(IServiceProvider services, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, IOptions<EdgeRegistryOptions> options, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(services);
-        this.options = options;
-        logger = loggerFactory.CreateLogger<EdgeRegistryEndpoint>();
-        this.grainFactory = grainFactory;
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
         this.mqttClient = mqttClient;
         this.loggerFactory = loggerFactory;
+        logger = loggerFactory.CreateLogger<EdgeRegistryEndpoint>();
         context = new ApplicationContext(services.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System);
+        registry = new ClusterEdgeRegistryClient(grainFactory, options.Value.DefaultGroupId);
 
-        Add<GroupAttributes, EdgeRegistryResponse<Group>>("createGroup", EdgeRegistryTopics.CreateGroup, async (r, t) =>
-            Respond(await Registry.CreateGroupAsync(t["groupType"], r?.GroupId, ToGrain(r)), ToWire));
-        Add<GroupIdRequest, EdgeRegistryResponse<Group>>("getGroup", EdgeRegistryTopics.GetGroup, async (r, t) =>
-            Respond(await Registry.GetGroupAsync(t["groupType"], r?.GroupId), ToWire));
-        Add<GroupIdRequest, ListGroupsResponse>("listGroups", EdgeRegistryTopics.ListGroups, async (unused, t) =>
+        Output<GroupAttributes, Group>("createGroup", EdgeRegistryTopics.CreateGroup, (r, t, ct) =>
+            registry.CreateGroupAsync(t["groupType"], r?.GroupId, r ?? new GroupAttributes(), cancellationToken: ct));
+        Output<GroupIdRequest, Group>("getGroup", EdgeRegistryTopics.GetGroup, (r, t, ct) =>
+            registry.GetGroupAsync(t["groupType"], r?.GroupId, cancellationToken: ct));
+        Add<GroupIdRequest, ListGroupsResponse>("listGroups", EdgeRegistryTopics.ListGroups, async (_, t, ct) =>
         {
-            var result = await Registry.ListGroupsAsync(t["groupType"]);
-            return result.Error is { } e ? new ListGroupsResponse { Error = ToWire(e) } : new ListGroupsResponse { Ids = result.Output };
+            try
+            {
+                return new ListGroupsResponse { Ids = await registry.ListGroupsAsync(t["groupType"], cancellationToken: ct) };
+            }
+            catch (EdgeRegistryErrorException ex)
+            {
+                return new ListGroupsResponse { Error = ex.Error };
+            }
         });
-        Add<DeleteRequest, EdgeRegistryDeleteResponse>("deleteGroup", EdgeRegistryTopics.DeleteGroup, async (r, t) =>
-            Deleted(await Registry.DeleteGroupAsync(t["groupType"], r?.GroupId, r?.Options?.ExpectedEpoch)));
+        Delete("deleteGroup", EdgeRegistryTopics.DeleteGroup, (r, t, ct) =>
+            registry.DeleteGroupAsync(t["groupType"], r?.GroupId, r?.Options, cancellationToken: ct));
 
-        Add<CreateResourceRequest, EdgeRegistryResponse<Resource>>("createResource", EdgeRegistryTopics.CreateResource, async (r, t) =>
-            Respond(await Registry.CreateResourceAsync(ResourceOf(t, r?.GroupId), ToGrain(r?.Meta), Extensions(r?.Extensions), r?.DefaultVersionId, ToGrain(r?.DefaultVersion)), ToWire));
-        Add<GroupIdRequest, EdgeRegistryResponse<Resource>>("getResource", EdgeRegistryTopics.GetResource, async (r, t) =>
-            Respond(await Registry.GetResourceAsync(ResourceOf(t, r?.GroupId)), ToWire));
-        Add<ListResourcesRequest, EdgeRegistryResponse<ResourceList>>("listResources", EdgeRegistryTopics.ListResources, async (r, unused) =>
+        Output<CreateResourceRequest, Resource>("createResource", EdgeRegistryTopics.CreateResource, (r, t, ct) =>
         {
-            r ??= new ListResourcesRequest();
-            var result = await Registry.ListResourcesAsync(new EdgeGroupScope(r.GroupType, r.GroupId, r.AllGroups), r.ResourceType, ToGrain(r.Label));
-            return Respond(result, list => new ResourceList([.. list.Select(x => new ResourceXId(x.GroupType, x.GroupId, x.ResourceType, x.ResourceId))]));
+            r ??= new CreateResourceRequest();
+            return registry.CreateResourceAsync(t["groupType"], r.GroupId, t["resourceType"], t["resourceId"], r.Meta, r.Extensions, r.DefaultVersionId, r.DefaultVersion, cancellationToken: ct);
         });
-        Add<DeleteRequest, EdgeRegistryDeleteResponse>("deleteResource", EdgeRegistryTopics.DeleteResource, async (r, t) =>
-            Deleted(await Registry.DeleteResourceAsync(ResourceOf(t, r?.GroupId), r?.Options?.ExpectedEpoch)));
+        Output<GroupIdRequest, Resource>("getResource", EdgeRegistryTopics.GetResource, (r, t, ct) =>
+            registry.GetResourceAsync(t["groupType"], r?.GroupId, t["resourceType"], t["resourceId"], cancellationToken: ct));
+        Output<ListResourcesRequest, ResourceList>("listResources", EdgeRegistryTopics.ListResources, async (r, _, ct) =>
+            new ResourceList(await registry.ListResourcesAsync(r ?? new ListResourcesRequest(), cancellationToken: ct)));
+        Delete("deleteResource", EdgeRegistryTopics.DeleteResource, (r, t, ct) =>
+            registry.DeleteResourceAsync(t["groupType"], r?.GroupId, t["resourceType"], t["resourceId"], r?.Options, cancellationToken: ct));
 
-        Add<CreateVersionRequest, EdgeRegistryResponse<CoreVersion>>("createVersion", EdgeRegistryTopics.CreateVersion, async (r, t) =>
+        Output<CreateVersionRequest, CoreVersion>("createVersion", EdgeRegistryTopics.CreateVersion, (r, t, ct) =>
         {
-            var resource = ResourceOf(t, r?.GroupId);
-            return Respond(await Registry.CreateVersionAsync(resource, ToGrain(r?.ResourceLabels), r?.VersionId, ToGrain(r?.Version)), v => ToWire(Resolved(resource), v));
+            r ??= new CreateVersionRequest();
+            return registry.CreateVersionAsync(t["groupType"], r.GroupId, t["resourceType"], t["resourceId"], r.ResourceLabels ?? [], r.VersionId, r.Version, cancellationToken: ct);
         });
-        Add<GetVersionRequest, EdgeRegistryResponse<CoreVersion>>("getVersion", EdgeRegistryTopics.GetVersion, async (r, t) =>
-        {
-            var resource = ResourceOf(t, r?.GroupId);
-            return Respond(await Registry.GetVersionAsync(resource, r?.VersionId), v => ToWire(Resolved(resource), v));
-        });
-        Add<ListVersionsRequest, EdgeRegistryResponse<VersionList>>("listVersions", EdgeRegistryTopics.ListVersions, async (r, unused) =>
-        {
-            r ??= new ListVersionsRequest();
-            var result = await Registry.ListVersionsAsync(new EdgeGroupScope(r.GroupType, r.GroupId, r.AllGroups), r.ResourceType, r.ResourceId, r.DocumentHash, ToGrain(r.Label));
-            return Respond(result, list => new VersionList([.. list.Select(x => new VersionXId(x.Resource.GroupType, x.Resource.GroupId, x.Resource.ResourceType, x.Resource.ResourceId, x.VersionId))]));
-        });
-        Add<DeleteRequest, EdgeRegistryDeleteResponse>("deleteVersion", EdgeRegistryTopics.DeleteVersion, async (r, t) =>
-            Deleted(await Registry.DeleteVersionAsync(ResourceOf(t, r?.GroupId), t["versionId"], r?.Options?.ExpectedEpoch)));
+        Output<GetVersionRequest, CoreVersion>("getVersion", EdgeRegistryTopics.GetVersion, (r, t, ct) =>
+            registry.GetVersionAsync(t["groupType"], r?.GroupId, t["resourceType"], t["resourceId"], r?.VersionId, cancellationToken: ct));
+        Output<ListVersionsRequest, VersionList>("listVersions", EdgeRegistryTopics.ListVersions, async (r, _, ct) =>
+            new VersionList(await registry.ListVersionsAsync(r ?? new ListVersionsRequest(), cancellationToken: ct)));
+        Delete("deleteVersion", EdgeRegistryTopics.DeleteVersion, (r, t, ct) =>
+            registry.DeleteVersionAsync(t["groupType"], r?.GroupId, t["resourceType"], t["resourceId"], t["versionId"], r?.Options, cancellationToken: ct));
 
         foreach (var extension in Enum.GetValues<EdgeRegistryExtension>())
         {
             AddExtension(extension);
         }
     }
-
-    private IEdgeRegistryGrain Registry => grainFactory.GetGrain<IEdgeRegistryGrain>(0);
 
     /// <inheritdoc />
     public void Participate(ISiloLifecycle lifecycle)
@@ -118,108 +111,91 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
         {
             await executor.DisposeAsync().ConfigureAwait(false);
         }
+
+        await registry.DisposeAsync().ConfigureAwait(false);
     }
-
-    private static EdgeRegistryResponse<TWire> Respond<TGrain, TWire>(EdgeRegistryResult<TGrain> result, Func<TGrain, TWire> map) =>
-        result.Error is { } error ? new EdgeRegistryResponse<TWire> { Error = ToWire(error) } : new EdgeRegistryResponse<TWire> { Output = map(result.Output!) };
-
-    private static EdgeRegistryDeleteResponse Deleted(EdgeRegistryResult<bool> result) =>
-        new() { Error = result.Error is { } error ? ToWire(error) : null };
-
-    private static EdgeResourceXId ResourceOf(IReadOnlyDictionary<string, string> tokens, string? groupId) =>
-        new(tokens["groupType"], groupId ?? string.Empty, tokens["resourceType"], tokens["resourceId"]);
-
-    private EdgeResourceXId Resolved(EdgeResourceXId resource) =>
-        resource.GroupId.Length > 0 ? resource : resource with { GroupId = DefaultGroupId };
-
-    private string DefaultGroupId => options.Value.DefaultGroupId;
 
     private void AddExtension(EdgeRegistryExtension extension)
     {
-        var groupType = EdgeRegistryTopics.GroupTypeOf(extension);
-        var resourceType = EdgeRegistryTopics.ResourceTypeOf(extension);
         var noun = extension switch
         {
             EdgeRegistryExtension.Schema => "Schema",
             EdgeRegistryExtension.ThingDescription => "ThingDescription",
             _ => "ThingModel",
         };
-        var title = extension switch
+        Output<CreateExtensionVersionRequest, ExtensionVersion>($"create{noun}Version", EdgeRegistryTopics.ExtensionVersionTopic(extension, "create"), (r, t, ct) =>
         {
-            EdgeRegistryExtension.Schema => "Schema Version not found",
-            EdgeRegistryExtension.ThingDescription => "Thing Description Version not found",
-            _ => "Thing Model Version not found",
-        };
-        EdgeResourceXId Of(IReadOnlyDictionary<string, string> t, string? groupId) => new(groupType, groupId ?? string.Empty, resourceType, t["resourceId"]);
-
-        Add<CreateExtensionVersionRequest, EdgeRegistryResponse<ExtensionVersion>>($"create{noun}Version", EdgeRegistryTopics.ExtensionVersionTopic(extension, "create"), async (r, t) =>
-        {
-            if (r is null)
+            if (r is null || string.IsNullOrEmpty(r.Format) || r.Document is null)
             {
-                return new() { Error = BadRequest("Invalid request", "The request has no body") };
+                throw new EdgeRegistryErrorException(BadRequest(
+                    "Invalid request", r is null ? "The request has no body" : string.IsNullOrEmpty(r.Format) ? "'format' is required" : "'document' is required (base64)"));
             }
 
-            if (string.IsNullOrEmpty(r.Format))
+            var attributes = new ExtensionVersionAttributes
             {
-                return new() { Error = BadRequest("Invalid request", "'format' is required") };
-            }
-
-            if (r.Document is null)
-            {
-                return new() { Error = BadRequest("Invalid request", "'document' is required (base64)") };
-            }
-
-            var resource = Of(t, r.GroupId);
-            var result = await Registry.CreateVersionAsync(resource, ToGrain(r.ParentLabelsOf(extension)), null, ToGrain(r));
-            if (result.Output is { } v && !TryParseExtensionId(v.VersionId, out _))
-            {
-                return new() { Error = ToWire(new EdgeRegistryFault(EdgeRegistryErrorKind.Conflict, "Version id is not numeric", $"The server-assigned id '{v.VersionId}' is not an integer")) };
-            }
-
-            return Respond(result, v => ToExtensionWire(Resolved(resource), v, ulong.Parse(v.VersionId, CultureInfo.InvariantCulture)));
+                Name = r.Name,
+                Description = r.Description,
+                Documentation = r.Documentation,
+                Icon = r.Icon,
+                Labels = r.Labels ?? [],
+                Ancestor = r.Ancestor,
+                ContentType = r.ContentType,
+                Format = r.Format,
+                Document = r.Document,
+                Extensions = r.Extensions ?? new Dictionary<string, byte[]>(),
+            };
+            return registry.CreateExtensionVersionAsync(extension, r.GroupId, t["resourceId"], r.ParentLabelsOf(extension) ?? [], attributes, cancellationToken: ct);
         });
-        Add<GetExtensionVersionRequest, EdgeRegistryResponse<ExtensionVersion>>($"get{noun}Version", EdgeRegistryTopics.ExtensionVersionTopic(extension, "get"), async (r, t) =>
-        {
-            var resource = Of(t, r?.GroupId);
-            var result = await Registry.GetVersionAsync(resource, r?.VersionId?.ToString(CultureInfo.InvariantCulture));
-            if (result.Output is { } v && TryParseExtensionId(v.VersionId, out var id))
-            {
-                return new() { Output = ToExtensionWire(Resolved(resource), v, id) };
-            }
-
-            return new() { Error = ToWire(new EdgeRegistryFault(EdgeRegistryErrorKind.NotFound, title, result.Error?.Detail)) };
-        });
-        Add<ListVersionsRequest, EdgeRegistryResponse<ExtensionVersionList>>($"list{noun}Versions", EdgeRegistryTopics.ExtensionListTopic(extension), async (r, unused) =>
+        Output<GetExtensionVersionRequest, ExtensionVersion>($"get{noun}Version", EdgeRegistryTopics.ExtensionVersionTopic(extension, "get"), (r, t, ct) =>
+            registry.GetExtensionVersionAsync(extension, r?.GroupId, t["resourceId"], r?.VersionId, cancellationToken: ct));
+        Output<ListVersionsRequest, ExtensionVersionList>($"list{noun}Versions", EdgeRegistryTopics.ExtensionListTopic(extension), async (r, _, ct) =>
         {
             r ??= new ListVersionsRequest();
-            var scope = new EdgeGroupScope(groupType, r.AllGroups ? null : r.GroupId, r.AllGroups);
-            var result = await Registry.ListVersionsAsync(scope, resourceType, r.ResourceId, r.DocumentHash, ToGrain(r.Label));
-            return Respond(result, list => new ExtensionVersionList([.. list
-                .Where(x => TryParseExtensionId(x.VersionId, out _))
-                .Select(x => new ExtensionVersionXId(x.Resource.GroupType, x.Resource.GroupId, x.Resource.ResourceType, x.Resource.ResourceId, ulong.Parse(x.VersionId, CultureInfo.InvariantCulture)))]));
+            return new ExtensionVersionList(await registry.ListExtensionVersionsAsync(extension, r.GroupId, r.AllGroups, r.ResourceId, r.DocumentHash, r.Label, cancellationToken: ct));
         });
-        Add<DeleteRequest, EdgeRegistryDeleteResponse>($"delete{noun}Version", EdgeRegistryTopics.ExtensionDeleteTopic(extension), async (r, t) =>
-        {
-            if (!TryParseExtensionId(t["versionId"], out _))
-            {
-                return new() { Error = BadRequest("Invalid version id", $"'versionId' = '{t["versionId"]}' must be an unsigned integer") };
-            }
-
-            return Deleted(await Registry.DeleteVersionAsync(Of(t, r?.GroupId), t["versionId"], r?.Options?.ExpectedEpoch));
-        });
+        Delete($"delete{noun}Version", EdgeRegistryTopics.ExtensionDeleteTopic(extension), (r, t, ct) =>
+            TryParseExtensionId(t["versionId"], out var versionId)
+                ? registry.DeleteExtensionVersionAsync(extension, r?.GroupId, t["resourceId"], versionId, r?.Options, cancellationToken: ct)
+                : throw new EdgeRegistryErrorException(BadRequest("Invalid version id", $"'versionId' = '{t["versionId"]}' must be an unsigned integer")));
     }
 
-    private void Add<TReq, TResp>(string command, string pattern, Func<TReq?, IReadOnlyDictionary<string, string>, Task<TResp>> handler)
+    private void Output<TReq, TOut>(string command, string pattern, Func<TReq?, IReadOnlyDictionary<string, string>, CancellationToken, Task<TOut>> call) =>
+        Add<TReq, EdgeRegistryResponse<TOut>>(command, pattern, async (r, t, ct) =>
+        {
+            try
+            {
+                return new EdgeRegistryResponse<TOut> { Output = await call(r, t, ct).ConfigureAwait(false) };
+            }
+            catch (EdgeRegistryErrorException ex)
+            {
+                LogRefused(command, ex.Error.Code, ex.Error.Title, ex.Error.Detail);
+                return new EdgeRegistryResponse<TOut> { Error = ex.Error };
+            }
+        });
+
+    private void Delete(string command, string pattern, Func<DeleteRequest?, IReadOnlyDictionary<string, string>, CancellationToken, Task> call) =>
+        Add<DeleteRequest, EdgeRegistryDeleteResponse>(command, pattern, async (r, t, ct) =>
+        {
+            try
+            {
+                await call(r, t, ct).ConfigureAwait(false);
+                return new EdgeRegistryDeleteResponse();
+            }
+            catch (EdgeRegistryErrorException ex)
+            {
+                LogRefused(command, ex.Error.Code, ex.Error.Title, ex.Error.Detail);
+                return new EdgeRegistryDeleteResponse { Error = ex.Error };
+            }
+        });
+
+    private void Add<TReq, TResp>(string command, string pattern, Func<TReq?, IReadOnlyDictionary<string, string>, CancellationToken, Task<TResp>> handler)
     {
         var executor = new CommandExecutor<TReq, TResp>(context, mqttClient, command, serializer, loggerFactory)
         {
             RequestTopicPattern = pattern,
             ServiceGroupId = ServiceGroupId,
             OnCommandReceived = async (request, cancellationToken) =>
-            {
-                var response = await handler(request.Request, request.RequestMetadata.TopicTokens).WaitAsync(cancellationToken).ConfigureAwait(false);
-                return ExtendedResponse<TResp>.CreateFromResponse(response);
-            },
+                ExtendedResponse<TResp>.CreateFromResponse(await handler(request.Request, request.RequestMetadata.TopicTokens, cancellationToken).ConfigureAwait(false)),
         };
         executors.Add((ct => executor.StartAsync(cancellationToken: ct), executor.StopAsync, executor));
     }
@@ -254,4 +230,7 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping an edge registry executor failed")]
     private partial void LogStopFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Edge registry {Command} refused: {Code} {Title} ({Detail})")]
+    private partial void LogRefused(string command, ulong code, string title, string? detail);
 }

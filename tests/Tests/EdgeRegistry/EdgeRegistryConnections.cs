@@ -34,6 +34,14 @@ internal sealed class EdgeRegistryConnections(AioClusterFixture fixture) : IAsyn
         return client;
     }
 
+    /// <summary>The Orleans façade over the fixture's cluster client.</summary>
+    public ClusterEdgeRegistryClient Grain()
+    {
+        var client = new ClusterEdgeRegistryClient(fixture.Client);
+        owned.Insert(0, client);
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var item in owned)

@@ -8,27 +8,29 @@ using OrleansAio.Protocol.SchemaRegistry;
 namespace OrleansAio.Tests.EdgeRegistry;
 
 /// <summary>
-/// The Edge Registry over MQTT with our wire client, following the public SDK's <c>EdgeRegistryClientIntegrationTests</c>
-/// (edge-registry.md §8), plus the recommended errors (§3, §11) and the schema registry bridge (§10).
+/// The Edge Registry's golden path, written once against <see cref="IEdgeRegistryClient"/> and run on both access paths, following
+/// the public SDK's <c>EdgeRegistryClientIntegrationTests</c> (edge-registry.md §8), plus the recommended errors (§3, §11) and
+/// the schema registry bridge (§10).
 /// </summary>
-public sealed class EdgeRegistryWireGoldenPathTests(EdgeRegistryClusterFixture fixture) : IClassFixture<EdgeRegistryClusterFixture>, IAsyncLifetime
+public abstract class EdgeRegistryGoldenPathTests(EdgeRegistryClusterFixture fixture) : IAsyncLifetime
 {
     private const string SchemaGroups = "schemagroups";
     private const string Schemas = "schemas";
     private static readonly Label Origin = new("origin", "integration-test");
-    private readonly EdgeRegistryConnections connections = new(fixture);
     private readonly List<MqttSessionClient> sessions = [];
-    private EdgeRegistryClient? client;
+    private IEdgeRegistryClient? client;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private EdgeRegistryClient Registry => client!;
+    private protected EdgeRegistryConnections Connections { get; } = new(fixture);
 
-    public async ValueTask InitializeAsync() => client = await connections.WireAsync("edge");
+    private IEdgeRegistryClient Registry => client!;
+
+    public async ValueTask InitializeAsync() => client = await CreateClientAsync();
 
     public async ValueTask DisposeAsync()
     {
-        await connections.DisposeAsync();
+        await Connections.DisposeAsync();
         foreach (var session in sessions)
         {
             await session.DisposeAsync();
@@ -225,6 +227,8 @@ public sealed class EdgeRegistryWireGoldenPathTests(EdgeRegistryClusterFixture f
         Assert.Equal(SchemaRegistryErrorCode.NotFound, error.Code);
     }
 
+    private protected abstract Task<IEdgeRegistryClient> CreateClientAsync();
+
     private Task<Resource> CreateResourceAsync(string groupId, string resourceId) =>
         Registry.CreateResourceAsync(
             SchemaGroups,
@@ -244,4 +248,16 @@ public sealed class EdgeRegistryWireGoldenPathTests(EdgeRegistryClusterFixture f
         await session.ConnectAsync(fixture.MqttSettings(MqttTestClient.TestClientId(suffix)), Ct);
         return session;
     }
+}
+
+/// <summary>The golden path through grain calls (<see cref="Grains.EdgeRegistry.ClusterEdgeRegistryClient"/>).</summary>
+public sealed class GrainEdgeRegistryGoldenPathTests(EdgeRegistryClusterFixture fixture) : EdgeRegistryGoldenPathTests(fixture), IClassFixture<EdgeRegistryClusterFixture>
+{
+    private protected override Task<IEdgeRegistryClient> CreateClientAsync() => Task.FromResult<IEdgeRegistryClient>(Connections.Grain());
+}
+
+/// <summary>The golden path over MQTT (<see cref="EdgeRegistryClient"/> through the embedded broker to the silos' endpoints).</summary>
+public sealed class WireEdgeRegistryGoldenPathTests(EdgeRegistryClusterFixture fixture) : EdgeRegistryGoldenPathTests(fixture), IClassFixture<EdgeRegistryClusterFixture>
+{
+    private protected override async Task<IEdgeRegistryClient> CreateClientAsync() => await Connections.WireAsync("edge");
 }
