@@ -346,13 +346,24 @@ public sealed partial class EdgeRegistryGrain(IOptions<EdgeRegistryOptions> opti
         }
 
         var tags = version.Attributes.Labels.Count == 0 ? null : version.Attributes.Labels.GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
-        var result = await GrainFactory.GetGrain<ISchemaRegistryGrain>(0).ImportAsync(
-            new SchemaPutRequest(content, version.Attributes.Format!, Version: version.VersionId, Tags: tags, DisplayName: version.Attributes.Name, Description: version.Attributes.Description));
-        if (result.Error is { } error)
+        try
         {
-            LogNotImported(resource.Xid, version.VersionId, error.Message);
+            var result = await GrainFactory.GetGrain<ISchemaRegistryGrain>(0).ImportAsync(
+                new SchemaPutRequest(content, version.Attributes.Format!, Version: version.VersionId, Tags: tags, DisplayName: version.Attributes.Name, Description: version.Attributes.Description));
+            if (result.Error is { } error)
+            {
+                LogNotImported(resource.Xid, version.VersionId, error.Message);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The Version is stored here; only the schema registry view is missing, so the create still succeeds.
+            LogImportFailed(ex, resource.Xid, version.VersionId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Edge registry Version {Xid}/versions/{VersionId} is stored but could not be put into the schema registry")]
+    private partial void LogImportFailed(Exception exception, string xid, string versionId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Edge registry Version {Xid}/versions/{VersionId} not put into the schema registry: {Reason}")]
     private partial void LogNotImported(string xid, string versionId, string reason);

@@ -14,9 +14,16 @@ public sealed class SchemaRegistryClusterFixture : AioClusterFixture
     /// <summary>The content limit the silos run with.</summary>
     public const int MaxContentBytes = 16 * 1024;
 
+    /// <summary>The version limit the silos run with.</summary>
+    public const int MaxVersionsPerSchema = 3;
+
     /// <inheritdoc />
     protected override void ConfigureSilo(ISiloBuilder silo) =>
-        silo.Services.Configure<SchemaRegistryOptions>(options => options.MaxContentBytes = MaxContentBytes);
+        silo.Services.Configure<SchemaRegistryOptions>(options =>
+        {
+            options.MaxContentBytes = MaxContentBytes;
+            options.MaxVersionsPerSchema = MaxVersionsPerSchema;
+        });
 }
 
 /// <summary>Creates schema registry clients of both access paths against a cluster fixture and disposes them.</summary>

@@ -145,6 +145,24 @@ public abstract class SchemaRegistryGoldenPathTests(SchemaRegistryClusterFixture
     }
 
     [Fact]
+    public async Task OneVersionMoreThanTheLimitIsRefusedNamingTheVersionAndTheStoredOnesStay()
+    {
+        var registry = await CreateClientAsync("a");
+        var content = SchemaTexts.Unique();
+        for (var i = 1; i <= SchemaRegistryClusterFixture.MaxVersionsPerSchema; i++)
+        {
+            await registry.PutAsync(content, SchemaFormat.JsonSchemaDraft07, version: $"{i}", cancellationToken: Ct);
+        }
+
+        var error = await Assert.ThrowsAsync<SchemaRegistryErrorException>(() => registry.PutAsync(content, SchemaFormat.JsonSchemaDraft07, version: "99", cancellationToken: Ct));
+        Assert.Equal((SchemaRegistryErrorCode.BadRequest, "Version"), (error.Code, error.Error.Target));
+        Assert.Contains("SchemaRegistry:MaxVersionsPerSchema", error.Error.Message, StringComparison.Ordinal);
+        var name = SchemaName.FromContent(content);
+        Assert.Equal("3", (await registry.GetAsync(name, "3", cancellationToken: Ct)).Version);
+        Assert.Equal("1", (await registry.GetAsync(name, "99", cancellationToken: Ct)).Version);
+    }
+
+    [Fact]
     public async Task ContentIsKeptByteForByteIncludingNonAsciiText()
     {
         var registry = await CreateClientAsync("a");
