@@ -1,3 +1,5 @@
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 
 namespace OrleansAio.GrainsInterfaces.Leasing;
@@ -140,7 +142,7 @@ public sealed class LeaseException : Exception
     /// <param name="kind">The kind.</param>
     /// <param name="message">What is wrong, naming the lease, argument and value.</param>
     /// <param name="stateStoreError">The state store's error, for <see cref="LeaseErrorKind.StateStoreError"/>.</param>
-    public LeaseException(LeaseErrorKind kind, string message, StateStoreErrorKind? stateStoreError = null)
+    public LeaseException(LeaseErrorKind kind, string message, StateStoreServiceError? stateStoreError = null)
         : base(message)
     {
         Kind = kind;
@@ -153,5 +155,5 @@ public sealed class LeaseException : Exception
 
     /// <summary>The state store's error, if that was the cause.</summary>
     [Id(1)]
-    public StateStoreErrorKind? StateStoreError { get; }
+    public StateStoreServiceError? StateStoreError { get; }
 }

@@ -1,3 +1,5 @@
+using OrleansAio.Abstractions.Common;
+
 namespace OrleansAio.GrainsInterfaces.Rpc;
 
 /// <summary>
@@ -11,7 +13,7 @@ public sealed class AioEnvoyException : Exception
     /// <summary>Creates an exception.</summary>
     /// <param name="kind">The error kind.</param>
     /// <param name="message">The message.</param>
-    public AioEnvoyException(AioEnvoyErrorKind kind, string message)
+    public AioEnvoyException(AioErrorKind kind, string message)
         : base(message)
     {
         Kind = kind;
@@ -23,26 +25,26 @@ public sealed class AioEnvoyException : Exception
     {
     }
 
-    /// <summary>Creates an exception of kind <see cref="AioEnvoyErrorKind.UnknownError"/>.</summary>
+    /// <summary>Creates an exception of kind <see cref="AioErrorKind.UnknownError"/>.</summary>
     /// <param name="message">The message.</param>
     public AioEnvoyException(string message)
         : base(message)
     {
-        Kind = AioEnvoyErrorKind.UnknownError;
+        Kind = AioErrorKind.UnknownError;
     }
 
-    /// <summary>Creates an exception of kind <see cref="AioEnvoyErrorKind.UnknownError"/> with an inner exception.</summary>
+    /// <summary>Creates an exception of kind <see cref="AioErrorKind.UnknownError"/> with an inner exception.</summary>
     /// <param name="message">The message.</param>
     /// <param name="innerException">The cause.</param>
     public AioEnvoyException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Kind = AioEnvoyErrorKind.UnknownError;
+        Kind = AioErrorKind.UnknownError;
     }
 
     /// <summary>The error kind.</summary>
     [Id(0)]
-    public AioEnvoyErrorKind Kind { get; init; }
+    public AioErrorKind Kind { get; init; }
 
     /// <summary>Whether the error was detected before any network I/O.</summary>
     [Id(1)]
@@ -84,11 +86,11 @@ public sealed class AioEnvoyException : Exception
     [Id(10)]
     public string? PropertyValue { get; init; }
 
-    /// <summary>The protocol version the peer refused, for <see cref="AioEnvoyErrorKind.UnsupportedVersion"/>.</summary>
+    /// <summary>The protocol version the peer refused, for <see cref="AioErrorKind.UnsupportedVersion"/>.</summary>
     [Id(11)]
     public string? ProtocolVersion { get; init; }
 
-    /// <summary>The major protocol versions the peer supports, for <see cref="AioEnvoyErrorKind.UnsupportedVersion"/>.</summary>
+    /// <summary>The major protocol versions the peer supports, for <see cref="AioErrorKind.UnsupportedVersion"/>.</summary>
     [Id(12)]
     public int[]? SupportedMajorProtocolVersions { get; init; }
 }

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.GrainsInterfaces.Rpc;
 
@@ -13,12 +14,16 @@ public sealed record CachedResponseProperty([property: Id(0)] string Name, [prop
 /// <param name="ContentType">The Content Type, or <see langword="null"/>.</param>
 /// <param name="PayloadFormatIndicator">The Payload Format Indicator (0 or 1).</param>
 /// <param name="UserProperties">The user properties in wire order.</param>
+/// <param name="Status">The status code (also the <c>__stat</c> user property).</param>
+/// <param name="Version">The response's own <c>__ts</c>, if it has one.</param>
 [GenerateSerializer, Immutable]
 public sealed record CachedResponse(
     [property: Id(0)] byte[] Payload,
     [property: Id(1)] string? ContentType,
     [property: Id(2)] int PayloadFormatIndicator,
-    [property: Id(3)] IReadOnlyList<CachedResponseProperty> UserProperties);
+    [property: Id(3)] IReadOnlyList<CachedResponseProperty> UserProperties,
+    [property: Id(4)] int Status = 0,
+    [property: Id(5)] HlcTimestamp? Version = null);
 
 /// <summary>What <see cref="ICommandResponseCacheGrain.TryAddAsync"/> found.</summary>
 public enum CacheEntryState

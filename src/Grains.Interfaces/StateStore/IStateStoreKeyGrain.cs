@@ -1,3 +1,6 @@
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
+
 namespace OrleansAio.GrainsInterfaces.StateStore;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace OrleansAio.GrainsInterfaces.StateStore;
 /// <remarks>
 /// Every applied write is persisted before the call returns and gets a version strictly higher than any earlier version of the
 /// key, than the request's timestamp and than its fencing token. Failures the state store defines (fencing, clock skew) come back
-/// as <see cref="StateStoreErrorKind"/> in the result, never as exceptions; an exception means the write's outcome is unknown
+/// as <see cref="StateStoreServiceError"/> in the result, never as exceptions; an exception means the write's outcome is unknown
 /// (for instance storage failed). See <c>src/Grains/StateStore/README.md</c>.
 /// </remarks>
 public interface IStateStoreKeyGrain : IGrainWithStringKey
@@ -70,59 +73,6 @@ public interface IStateStoreKeyObserver : IGrainObserver
     Task OnKeyChangedAsync(StateStoreKeyNotification notification);
 }
 
-/// <summary>The condition of a SET.</summary>
-public enum StateStoreCondition
-{
-    /// <summary>Set unconditionally.</summary>
-    Always = 0,
-
-    /// <summary>Set only if the key is absent (<c>NX</c>).</summary>
-    OnlyIfNotSet = 1,
-
-    /// <summary>Set if the key is absent or holds the same value (<c>NEX</c>).</summary>
-    OnlyIfEqualOrNotSet = 2,
-}
-
-/// <summary>The failures the state store defines (services.md 1.9); each has one exact wire text.</summary>
-public enum StateStoreErrorKind
-{
-    /// <summary>The request timestamp is too far in the future.</summary>
-    TimestampSkew = 1,
-
-    /// <summary>The key is fencing-protected and the request has no fencing token.</summary>
-    MissingFencingToken = 2,
-
-    /// <summary>The fencing token is too far in the future.</summary>
-    FencingTokenSkew = 3,
-
-    /// <summary>The fencing token is lower than the one protecting the key.</summary>
-    FencingTokenLowerVersion = 4,
-
-    /// <summary>A quota (key or value size) is exceeded.</summary>
-    QuotaExceeded = 5,
-
-    /// <summary>The request is malformed (bad option, bad number).</summary>
-    SyntaxError = 6,
-
-    /// <summary>Not authorized.</summary>
-    NotAuthorized = 7,
-
-    /// <summary>Unknown command.</summary>
-    UnknownCommand = 8,
-
-    /// <summary>Wrong number of arguments.</summary>
-    WrongNumberOfArguments = 9,
-
-    /// <summary>The request has no timestamp.</summary>
-    TimestampMissing = 10,
-
-    /// <summary>The request timestamp or fencing token is malformed.</summary>
-    TimestampMalformed = 11,
-
-    /// <summary>The key is empty.</summary>
-    KeyLengthZero = 12,
-}
-
 /// <summary>A SET.</summary>
 /// <param name="Value">The value (may be empty).</param>
 /// <param name="Condition">The condition.</param>
@@ -132,7 +82,7 @@ public enum StateStoreErrorKind
 [GenerateSerializer, Immutable]
 public sealed record StateStoreSetRequest(
     [property: Id(0)] byte[] Value,
-    [property: Id(1)] StateStoreCondition Condition = StateStoreCondition.Always,
+    [property: Id(1)] SetCondition Condition = SetCondition.Unconditional,
     [property: Id(2)] long? ExpiryMilliseconds = null,
     [property: Id(3)] HlcTimestamp? FencingToken = null,
     [property: Id(4)] HlcTimestamp? RequestTimestamp = null);
@@ -145,7 +95,7 @@ public sealed record StateStoreSetRequest(
 public sealed record StateStoreSetResult(
     [property: Id(0)] bool Applied,
     [property: Id(1)] HlcTimestamp? Version,
-    [property: Id(2)] StateStoreErrorKind? Error = null);
+    [property: Id(2)] StateStoreServiceError? Error = null);
 
 /// <summary>The outcome of a GET.</summary>
 /// <param name="Value">The value, or <see langword="null"/> when the key is absent.</param>
@@ -171,7 +121,7 @@ public sealed record StateStoreDeleteRequest(
 public sealed record StateStoreDeleteResult(
     [property: Id(0)] int DeletedCount,
     [property: Id(1)] HlcTimestamp? Version,
-    [property: Id(2)] StateStoreErrorKind? Error = null);
+    [property: Id(2)] StateStoreServiceError? Error = null);
 
 /// <summary>What happened to an observed key.</summary>
 public enum StateStoreKeyOperation

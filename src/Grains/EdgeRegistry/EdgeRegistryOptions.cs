@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Grains.EdgeRegistry;
@@ -17,31 +16,24 @@ public sealed class EdgeRegistryOptions
 
     /// <summary>The most Versions one Resource may hold (default 1000); one more is refused with a 400.</summary>
     public int MaxVersionsPerResource { get; set; } = 1000;
-}
 
-/// <summary>Checks <see cref="EdgeRegistryOptions"/> at start, naming the setting (e.g. <c>EdgeRegistry:DefaultGroupId</c>).</summary>
-public sealed class EdgeRegistryOptionsValidator : IValidateOptions<EdgeRegistryOptions>
-{
-    /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, EdgeRegistryOptions options)
+    /// <summary>Checks the values, naming the first bad one (the exception's parameter name is the configuration key).</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public void Validate()
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        if (string.IsNullOrEmpty(options.DefaultGroupId) || !options.DefaultGroupId.All(TopicPattern.IsValidLabelChar))
+        if (string.IsNullOrEmpty(DefaultGroupId) || !DefaultGroupId.All(TopicPattern.IsValidLabelChar))
         {
-            failures.Add($"{EdgeRegistryOptions.SectionName}:{nameof(options.DefaultGroupId)} must be a non-empty topic level without '/', '+', '#', '{{' or '}}' (it is '{options.DefaultGroupId}')");
+            throw new ArgumentException($"must be a non-empty topic level without '/', '+', '#', '{{' or '}}' (it is '{DefaultGroupId}')", nameof(DefaultGroupId));
         }
 
-        if (options.MaxDocumentBytes < 1)
+        if (MaxDocumentBytes < 1)
         {
-            failures.Add($"{EdgeRegistryOptions.SectionName}:{nameof(options.MaxDocumentBytes)} must be at least 1 byte (it is {options.MaxDocumentBytes})");
+            throw new ArgumentOutOfRangeException(nameof(MaxDocumentBytes), MaxDocumentBytes, $"must be at least 1 byte (it is {MaxDocumentBytes})");
         }
 
-        if (options.MaxVersionsPerResource < 1)
+        if (MaxVersionsPerResource < 1)
         {
-            failures.Add($"{EdgeRegistryOptions.SectionName}:{nameof(options.MaxVersionsPerResource)} must be at least 1 (it is {options.MaxVersionsPerResource})");
+            throw new ArgumentOutOfRangeException(nameof(MaxVersionsPerResource), MaxVersionsPerResource, $"must be at least 1 (it is {MaxVersionsPerResource})");
         }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

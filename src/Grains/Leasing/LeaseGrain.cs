@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Utilities;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 
@@ -185,7 +186,7 @@ public sealed partial class LeaseGrain(IOptions<LeaseGrainOptions> leaseOptions,
     private static LeaseException Invalid(string name, object? value, string reason) =>
         new(LeaseErrorKind.ArgumentInvalid, $"Invalid lease argument '{name}' = '{value}': {reason}");
 
-    private void ThrowIfError(StateStoreErrorKind? error, string operation)
+    private void ThrowIfError(StateStoreServiceError? error, string operation)
     {
         if (error is { } kind)
         {
@@ -202,7 +203,7 @@ public sealed partial class LeaseGrain(IOptions<LeaseGrainOptions> leaseOptions,
         }
 
         var result = await Key.SetAsync(new StateStoreSetRequest(
-            value, StateStoreCondition.OnlyIfEqualOrNotSet, (long)term.TotalMilliseconds));
+            value, SetCondition.OnlyIfEqualOrDoesNotExist, (long)term.TotalMilliseconds));
         ThrowIfError(result.Error, "set");
         if (result.Applied)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 
@@ -14,7 +15,7 @@ public static class AioEnvoyErrors
     public static AioEnvoyException FromProtocol(AioProtocolException error, string? commandName = null)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return new(Enum.Parse<AioEnvoyErrorKind>(error.Kind.ToString()), error.Message)
+        return new(error.Kind, error.Message)
         {
             IsShallow = error.IsShallow,
             IsRemote = error.IsRemote,

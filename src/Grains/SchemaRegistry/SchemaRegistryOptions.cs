@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace OrleansAio.Grains.SchemaRegistry;
 
 /// <summary>Limits and identity of the schema registry; bound from the configuration section <see cref="SectionName"/>.</summary>
@@ -19,31 +17,24 @@ public sealed class SchemaRegistryOptions
 
     /// <summary>The namespace reported on every schema (default <c>DefaultSRNamespace</c>, as the reference service).</summary>
     public string Namespace { get; set; } = "DefaultSRNamespace";
-}
 
-/// <summary>Checks <see cref="SchemaRegistryOptions"/> at start, naming the setting (e.g. <c>SchemaRegistry:MaxContentBytes</c>).</summary>
-public sealed class SchemaRegistryOptionsValidator : IValidateOptions<SchemaRegistryOptions>
-{
-    /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, SchemaRegistryOptions options)
+    /// <summary>Checks the values, naming the first bad one (the exception's parameter name is the configuration key).</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public void Validate()
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        if (options.MaxContentBytes < 1)
+        if (MaxContentBytes < 1)
         {
-            failures.Add($"{SchemaRegistryOptions.SectionName}:{nameof(options.MaxContentBytes)} must be at least 1 byte (it is {options.MaxContentBytes})");
+            throw new ArgumentOutOfRangeException(nameof(MaxContentBytes), MaxContentBytes, $"must be at least 1 byte (it is {MaxContentBytes})");
         }
 
-        if (options.MaxVersionsPerSchema < 1)
+        if (MaxVersionsPerSchema < 1)
         {
-            failures.Add($"{SchemaRegistryOptions.SectionName}:{nameof(options.MaxVersionsPerSchema)} must be at least 1 (it is {options.MaxVersionsPerSchema})");
+            throw new ArgumentOutOfRangeException(nameof(MaxVersionsPerSchema), MaxVersionsPerSchema, $"must be at least 1 (it is {MaxVersionsPerSchema})");
         }
 
-        if (string.IsNullOrWhiteSpace(options.Namespace))
+        if (string.IsNullOrWhiteSpace(Namespace))
         {
-            failures.Add($"{SchemaRegistryOptions.SectionName}:{nameof(options.Namespace)} must not be empty");
+            throw new ArgumentException("must not be empty", nameof(Namespace));
         }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Orleans.Utilities;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 
 namespace OrleansAio.Grains.StateStore;
@@ -51,7 +54,10 @@ public sealed partial class StateStoreKeyGrain(
     IServiceProvider services,
     ILogger<StateStoreKeyGrain> logger) : Grain, IStateStoreKeyGrain
 {
-    private readonly Dictionary<IStateStoreKeyObserver, DateTimeOffset> observers = [];
+    private readonly ObserverManager<IStateStoreKeyObserver> observers = new(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes), logger)
+    {
+        GetDateTime = () => clock.TimeProvider.GetUtcNow().UtcDateTime,
+    };
     private readonly StateStoreOptions settings = options.Value;
     private IStateStoreNotificationSink? sink;
     private IGrainTimer? expiryTimer;
@@ -84,12 +90,12 @@ public sealed partial class StateStoreKeyGrain(
 
         if (request.Value.Length > settings.MaxValueBytes)
         {
-            return new StateStoreSetResult(false, null, StateStoreErrorKind.QuotaExceeded);
+            return new StateStoreSetResult(false, null, StateStoreServiceError.QuotaExceeded);
         }
 
         if (request.ExpiryMilliseconds is <= 0)
         {
-            return new StateStoreSetResult(false, null, StateStoreErrorKind.SyntaxError);
+            return new StateStoreSetResult(false, null, StateStoreServiceError.SyntaxError);
         }
 
         if (CheckFencing(request.FencingToken) is { } fencing)
@@ -100,8 +106,8 @@ public sealed partial class StateStoreKeyGrain(
         var current = state.State;
         var blocked = request.Condition switch
         {
-            StateStoreCondition.OnlyIfNotSet => Exists,
-            StateStoreCondition.OnlyIfEqualOrNotSet => Exists && !current.Value.AsSpan().SequenceEqual(request.Value),
+            SetCondition.OnlyIfDoesNotExist => Exists,
+            SetCondition.OnlyIfEqualOrDoesNotExist => Exists && !current.Value.AsSpan().SequenceEqual(request.Value),
             _ => false,
         };
         if (blocked)
@@ -145,7 +151,7 @@ public sealed partial class StateStoreKeyGrain(
     public Task ObserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        observers[observer] = clock.TimeProvider.GetUtcNow();
+        observers.Subscribe(observer, observer);
         DelayDeactivation(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes));
         ScheduleExpiry();
         return Task.CompletedTask;
@@ -155,7 +161,9 @@ public sealed partial class StateStoreKeyGrain(
     public Task<bool> UnobserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        return Task.FromResult(observers.Remove(observer));
+        var known = observers.Observers.ContainsKey(observer);
+        observers.Unsubscribe(observer);
+        return Task.FromResult(known);
     }
 
     /// <inheritdoc />
@@ -247,18 +255,18 @@ public sealed partial class StateStoreKeyGrain(
         }
     }
 
-    private StateStoreErrorKind? CheckSkew(HlcTimestamp? requestTimestamp, HlcTimestamp? fencingToken)
+    private StateStoreServiceError? CheckSkew(HlcTimestamp? requestTimestamp, HlcTimestamp? fencingToken)
     {
         var limit = NowMilliseconds + (long)settings.MaxClockDrift.TotalMilliseconds;
         if (requestTimestamp is not null && requestTimestamp.UnixMilliseconds > limit)
         {
-            return StateStoreErrorKind.TimestampSkew;
+            return StateStoreServiceError.TimestampSkew;
         }
 
-        return fencingToken is not null && fencingToken.UnixMilliseconds > limit ? StateStoreErrorKind.FencingTokenSkew : null;
+        return fencingToken is not null && fencingToken.UnixMilliseconds > limit ? StateStoreServiceError.FencingTokenSkew : null;
     }
 
-    private StateStoreErrorKind? CheckFencing(HlcTimestamp? fencingToken)
+    private StateStoreServiceError? CheckFencing(HlcTimestamp? fencingToken)
     {
         if (!Exists || state.State.FencingToken is not { } protecting)
         {
@@ -267,10 +275,10 @@ public sealed partial class StateStoreKeyGrain(
 
         if (fencingToken is null)
         {
-            return StateStoreErrorKind.MissingFencingToken;
+            return StateStoreServiceError.MissingFencingToken;
         }
 
-        return fencingToken < protecting ? StateStoreErrorKind.FencingTokenLowerVersion : null;
+        return fencingToken < protecting ? StateStoreServiceError.FencingTokenLowerVersion : null;
     }
 
     // Persists before anything is visible: on a storage failure the in-memory state stays as it was and the activation is
@@ -351,30 +359,25 @@ public sealed partial class StateStoreKeyGrain(
             }
         }
 
+        observers.ClearExpired();
         if (observers.Count == 0)
         {
             return;
         }
 
-        var now = clock.TimeProvider.GetUtcNow();
-        foreach (var (observer, registered) in observers.ToArray())
+        // A failed or slow observer is dropped by the observer manager once this rethrows.
+        await observers.Notify(async observer =>
         {
-            if (now - registered > TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes))
-            {
-                observers.Remove(observer);
-                continue;
-            }
-
             try
             {
                 await observer.OnKeyChangedAsync(notification).WaitAsync(settings.ObserverCallTimeout, clock.TimeProvider);
             }
             catch (Exception ex)
             {
-                observers.Remove(observer);
                 LogObserverDropped(ex, this.GetPrimaryKeyString());
+                throw;
             }
-        }
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "State store key {GrainKey} expired")]

@@ -1,16 +1,18 @@
+using OrleansAio.Abstractions.StateStore;
+
 namespace OrleansAio.Grains.StateStore;
 
 /// <summary>Limits and clock settings of the state store (grains and wire endpoint).</summary>
 public sealed class StateStoreOptions
 {
     /// <summary>The largest key in bytes (default 16 KiB; the public SDK tests write 6500-byte keys).</summary>
-    public int MaxKeyBytes { get; set; } = 16 * 1024;
+    public int MaxKeyBytes { get; set; } = StateStoreLimits.DefaultMaxKeyBytes;
 
     /// <summary>The largest value in bytes (default 1 MiB; the public SDK tests write 65000-byte values).</summary>
-    public int MaxValueBytes { get; set; } = 1024 * 1024;
+    public int MaxValueBytes { get; set; } = StateStoreLimits.DefaultMaxValueBytes;
 
     /// <summary>How far ahead of the wall clock a request timestamp or fencing token may be (default 1 minute, as the SDKs).</summary>
-    public TimeSpan MaxClockDrift { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan MaxClockDrift { get; set; } = StateStoreLimits.DefaultMaxClockDrift;
 
     /// <summary>The node id of every version; <see langword="null"/> uses the Orleans service id (one per cluster).</summary>
     public string? VersionNodeId { get; set; }

@@ -1,3 +1,4 @@
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.StateStore;
 
 namespace OrleansAio.Grains.StateStore;

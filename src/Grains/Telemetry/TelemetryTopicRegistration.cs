@@ -60,15 +60,7 @@ public abstract class TelemetryTopicRegistration
             throw AioProtocolException.ConfigurationInvalid(nameof(TelemetryName), TelemetryName, "a telemetry name is required and must not contain '/'");
         }
 
-        if (string.IsNullOrEmpty(KeyToken) || !TopicPattern.Contains("{" + KeyToken + "}", StringComparison.Ordinal))
-        {
-            throw AioProtocolException.ConfigurationInvalid(nameof(KeyToken), KeyToken, $"the key token must appear as {{{KeyToken}}} in the topic pattern '{TopicPattern}'");
-        }
-
-        if (TopicTokenMap.ContainsKey(KeyToken))
-        {
-            throw AioProtocolException.ConfigurationInvalid(nameof(TopicTokenMap), KeyToken, "the key token must not have a resident value");
-        }
+        Protocol.Common.TopicPattern.EnsureKeyToken(TopicPattern, KeyToken, TopicTokenMap, $"the topic pattern '{TopicPattern}'");
 
         if (TelemetryTimeout <= TimeSpan.Zero)
         {

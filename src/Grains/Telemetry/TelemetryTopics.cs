@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using OrleansAio.Grains.Envoys;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Telemetry;
@@ -10,76 +10,36 @@ namespace OrleansAio.Grains.Telemetry;
 /// The silo's registered telemetry topics and their senders: one <see cref="TelemetrySender{T}"/> per topic, created on first use
 /// on the silo's shared MQTT session and shared by every topic grain activated on the silo.
 /// </summary>
-public sealed class TelemetryTopics : IAsyncDisposable
+public sealed class TelemetryTopics(IEnumerable<TelemetryTopicRegistration> registrations, ApplicationContext context, IMqttPubSubClient mqttClient, ILoggerFactory loggerFactory)
+    : EnvoyRegistry<TelemetryTopicRegistration>(Validated(registrations), r => r.TelemetryName, "telemetry topic", "telemetryName", "AddAioTelemetry", context, mqttClient, loggerFactory)
 {
-    private readonly Dictionary<string, TelemetryTopicRegistration> registrations;
-    private readonly ApplicationContext context;
-    private readonly IMqttPubSubClient mqttClient;
-    private readonly ILoggerFactory loggerFactory;
-    private readonly ConcurrentDictionary<string, Lazy<IAsyncDisposable>> senders = new(StringComparer.Ordinal);
-
-    /// <summary>Creates the set.</summary>
-    /// <param name="registrations">The registered topics.</param>
-    /// <param name="context">The silo's application context.</param>
-    /// <param name="mqttClient">The shared MQTT session.</param>
-    /// <param name="loggerFactory">Logging.</param>
-    public TelemetryTopics(IEnumerable<TelemetryTopicRegistration> registrations, ApplicationContext context, IMqttPubSubClient mqttClient, ILoggerFactory loggerFactory)
-    {
-        ArgumentNullException.ThrowIfNull(registrations);
-        this.registrations = [];
-        foreach (var registration in registrations)
-        {
-            registration.Validate();
-            if (!this.registrations.TryAdd(registration.TelemetryName, registration))
-            {
-                throw new ArgumentException($"The telemetry topic '{registration.TelemetryName}' is registered twice.", nameof(registrations));
-            }
-        }
-
-        this.context = context;
-        this.mqttClient = mqttClient;
-        this.loggerFactory = loggerFactory;
-    }
-
-    /// <summary>The registration named <paramref name="telemetryName"/> for payload type <typeparamref name="T"/>.</summary>
-    /// <typeparam name="T">The payload type the caller uses.</typeparam>
+    /// <summary>The registration of <paramref name="telemetryName"/>.</summary>
+    /// <typeparam name="T">The payload type it was registered with.</typeparam>
     /// <param name="telemetryName">The telemetry name.</param>
     /// <returns>The registration.</returns>
-    /// <exception cref="AioProtocolException">No such topic is registered, or with another payload type.</exception>
+    /// <exception cref="AioProtocolException">No topic is registered under that name, or with another payload type (<c>invalid configuration</c>).</exception>
     public TelemetryTopicRegistration<T> Get<T>(string telemetryName)
     {
-        if (!registrations.TryGetValue(telemetryName, out var registration))
-        {
-            throw AioProtocolException.ConfigurationInvalid(
-                "telemetryName", telemetryName, $"no telemetry topic '{telemetryName}' is registered (call AddAioTelemetry on the silo builder)");
-        }
-
+        var registration = Find(telemetryName);
         return registration as TelemetryTopicRegistration<T> ?? throw AioProtocolException.ConfigurationInvalid(
             "telemetryName", telemetryName, $"the telemetry topic '{telemetryName}' carries {registration.PayloadType.Name}, not {typeof(T).Name}");
     }
 
-    /// <summary>The silo's sender for <paramref name="telemetryName"/>.</summary>
+    /// <summary>The sender of <paramref name="telemetryName"/>, created on first use.</summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="telemetryName">The telemetry name.</param>
     /// <returns>The sender.</returns>
     public TelemetrySender<T> GetSender<T>(string telemetryName)
     {
         var registration = Get<T>(telemetryName);
-        var lazy = senders.GetOrAdd(telemetryName, _ => new Lazy<IAsyncDisposable>(() => registration.CreateSender(context, mqttClient, loggerFactory)));
-        return (TelemetrySender<T>)lazy.Value;
+        return GetOrCreateEnvoy(telemetryName, () => (TelemetrySender<T>)registration.CreateSender(Context, MqttClient, LoggerFactory));
     }
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    private static IEnumerable<TelemetryTopicRegistration> Validated(IEnumerable<TelemetryTopicRegistration> registrations)
     {
-        foreach (var lazy in senders.Values)
-        {
-            if (lazy.IsValueCreated)
-            {
-                await lazy.Value.DisposeAsync();
-            }
-        }
-
-        senders.Clear();
+        ArgumentNullException.ThrowIfNull(registrations);
+        var all = registrations.ToList();
+        all.ForEach(r => r.Validate());
+        return all;
     }
 }

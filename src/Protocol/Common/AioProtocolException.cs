@@ -1,4 +1,5 @@
 using System.Globalization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Common;
 

@@ -24,6 +24,7 @@ public sealed class ApplicationContext : IAsyncDisposable
     /// <summary>The largest distance from the wall clock the application clock may reach; defaults to one minute.</summary>
     public TimeSpan MaxClockDrift { get; init; } = HybridLogicalClock.DefaultMaxClockDrift;
 
-    /// <inheritdoc />
+    /// <summary>Holds no resources (the clock is in memory); kept so code written against the public SDK's <c>IAsyncDisposable</c> context compiles unchanged.</summary>
+    /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MQTTnet;
 using MQTTnet.Formatter;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
 

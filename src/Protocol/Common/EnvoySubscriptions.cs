@@ -1,5 +1,6 @@
 using MQTTnet;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Mqtt;
 
 namespace OrleansAio.Protocol.Common;

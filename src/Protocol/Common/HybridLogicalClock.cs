@@ -1,4 +1,4 @@
-using System.Globalization;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Common;
 
@@ -43,6 +43,11 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
         this.timestamp = Floor(timestamp ?? this.timeProvider.GetUtcNow());
         this.counter = counter;
         NodeId = nodeId;
+    }
+
+    private HybridLogicalClock(HlcTimestamp value, TimeProvider? timeProvider)
+        : this(timeProvider, DateTimeOffset.FromUnixTimeMilliseconds(value.UnixMilliseconds), value.Counter, value.NodeId)
+    {
     }
 
     /// <summary>Creates a copy of <paramref name="other"/> (same state, node ID and time provider).</summary>
@@ -90,31 +95,27 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
     /// <param name="propertyName">The header the value came from (normally <c>__ts</c>).</param>
     /// <param name="encoded">The wire text.</param>
     /// <returns>A clock holding the decoded state.</returns>
-    public static HybridLogicalClock DecodeFromString(string propertyName, string? encoded)
+    public static HybridLogicalClock DecodeFromString(string propertyName, string? encoded) =>
+        HlcTimestamp.TryParse(encoded, out var value, out var error)
+            ? new HybridLogicalClock(value, null)
+            : throw Malformed(propertyName, encoded, error!);
+
+    /// <summary>A clock holding <paramref name="value"/> (the shared timestamp value, read without going through text).</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="timeProvider">The wall clock; defaults to <see cref="TimeProvider.System"/>.</param>
+    /// <returns>The clock.</returns>
+    public static HybridLogicalClock FromTimestamp(HlcTimestamp value, TimeProvider? timeProvider = null)
     {
-        var parts = encoded?.Split(':');
-        if (parts is not { Length: 3 })
-        {
-            throw Malformed(propertyName, encoded, "expected three ':'-separated fields <ms>:<counter>:<nodeId>");
-        }
+        ArgumentNullException.ThrowIfNull(value);
+        return new HybridLogicalClock(value, timeProvider);
+    }
 
-        if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
-        {
-            throw Malformed(propertyName, encoded, "the first field is not a millisecond count since the Unix epoch");
-        }
-
-        if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var counter))
-        {
-            throw Malformed(propertyName, encoded, "the second field is not a non-negative decimal counter");
-        }
-
-        if (parts[2].Length == 0)
-        {
-            throw Malformed(propertyName, encoded, "the node ID is empty");
-        }
-
-        return new HybridLogicalClock(null, DateTimeOffset.FromUnixTimeMilliseconds(ms), counter, parts[2]);
+    /// <summary>The clock's current value as the shared timestamp value.</summary>
+    /// <returns>The value.</returns>
+    public HlcTimestamp ToTimestamp()
+    {
+        var (ts, c) = Snapshot();
+        return new HlcTimestamp(ts.ToUnixTimeMilliseconds(), c, NodeId);
     }
 
     /// <summary>Advances the clock against the wall clock and returns its wire form, ready to stamp <c>__ts</c>.</summary>
@@ -128,7 +129,12 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
     }
 
     /// <summary>Synchronous core of <see cref="UpdateNowAsync"/>: the clock is in memory and never waits.</summary>
-    internal string UpdateNow(TimeSpan? maxClockDrift)
+    internal string UpdateNow(TimeSpan? maxClockDrift) => UpdateNowToTimestamp(maxClockDrift).ToString();
+
+    /// <summary>Advances the clock against the wall clock and returns its new value, for a request stamped without text.</summary>
+    /// <param name="maxClockDrift">The largest allowed distance from the wall clock; defaults to one minute.</param>
+    /// <returns>The clock's value after the update.</returns>
+    public HlcTimestamp UpdateNowToTimestamp(TimeSpan? maxClockDrift = null)
     {
         var now = Floor(timeProvider.GetUtcNow());
         lock (gate)
@@ -145,7 +151,7 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
             }
 
             Commit(newTimestamp, newCounter, now, maxClockDrift);
-            return Encode(timestamp, counter, NodeId);
+            return new HlcTimestamp(timestamp.ToUnixTimeMilliseconds(), counter, NodeId);
         }
     }
 
@@ -199,11 +205,7 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
 
     /// <summary>The wire form <c>{ms:D15}:{counter:D5}:{nodeId}</c>.</summary>
     /// <returns>The encoded clock.</returns>
-    public string EncodeToString()
-    {
-        var (ts, c) = Snapshot();
-        return Encode(ts, c, NodeId);
-    }
+    public string EncodeToString() => ToTimestamp().ToString();
 
     /// <summary>Orders by timestamp, then counter, then node ID (ordinal).</summary>
     /// <param name="other">The clock to compare with.</param>
@@ -250,9 +252,6 @@ public sealed class HybridLogicalClock : IComparable<HybridLogicalClock>, IEquat
             return (timestamp, counter);
         }
     }
-
-    private static string Encode(DateTimeOffset ts, int c, string nodeId) => string.Create(
-        CultureInfo.InvariantCulture, $"{ts.ToUnixTimeMilliseconds():D15}:{c:D5}:{nodeId}");
 
     private static DateTimeOffset Floor(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 

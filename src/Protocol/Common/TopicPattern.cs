@@ -1,4 +1,5 @@
 using System.Text;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Common;
 
@@ -279,4 +280,27 @@ public static class TopicPattern
     }
 
     private static string Prefix(string? topicNamespace, string topic) => topicNamespace is null ? topic : $"{topicNamespace}/{topic}";
+
+    /// <summary>
+    /// Checks that <paramref name="keyToken"/> (the token whose value picks the grain, one per key) appears in
+    /// <paramref name="pattern"/> and has no resident value; commands and telemetry topics both route this way.
+    /// </summary>
+    /// <param name="pattern">The topic pattern.</param>
+    /// <param name="keyToken">The key token's name.</param>
+    /// <param name="topicTokenMap">The resident token values.</param>
+    /// <param name="patternDescription">What the pattern is, for the error (for instance <c>the request topic pattern '...' of command 'x'</c>).</param>
+    /// <exception cref="AioProtocolException">The key token is missing from the pattern (property <c>KeyToken</c>) or has a resident value (property <c>TopicTokenMap</c>).</exception>
+    public static void EnsureKeyToken(string pattern, string keyToken, IReadOnlyDictionary<string, string> topicTokenMap, string patternDescription)
+    {
+        ArgumentNullException.ThrowIfNull(topicTokenMap);
+        if (string.IsNullOrEmpty(keyToken) || pattern?.Contains("{" + keyToken + "}", StringComparison.Ordinal) != true)
+        {
+            throw AioProtocolException.ConfigurationInvalid("KeyToken", keyToken, $"the key token must appear as {{{keyToken}}} in {patternDescription}");
+        }
+
+        if (topicTokenMap.ContainsKey(keyToken))
+        {
+            throw AioProtocolException.ConfigurationInvalid("TopicTokenMap", keyToken, "the key token must not have a resident value: each grain gets its own");
+        }
+    }
 }

@@ -1,11 +1,7 @@
 using System.Collections;
 using System.Globalization;
-using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using MQTTnet;
-using MQTTnet.Formatter;
 using MQTTnet.Packets;
 
 namespace OrleansAio.Protocol.Connection;
@@ -36,25 +32,6 @@ public sealed class MqttConnectionSettings
 
     private static readonly TimeSpan MaxKeepAlive = TimeSpan.FromSeconds(ushort.MaxValue);
     private static readonly TimeSpan MaxSessionExpiry = TimeSpan.FromSeconds(uint.MaxValue);
-
-    /// <summary>The setting keys with their environment variables, in the order of services.md section 5.1.</summary>
-    private static readonly (string Key, string EnvironmentVariable)[] Keys =
-    [
-        (nameof(HostName), "AIO_BROKER_HOSTNAME"),
-        (nameof(TcpPort), "AIO_BROKER_TCP_PORT"),
-        (nameof(UseTls), "AIO_MQTT_USE_TLS"),
-        (nameof(CaFile), "AIO_TLS_CA_FILE"),
-        (nameof(CleanStart), "AIO_MQTT_CLEAN_START"),
-        (nameof(KeepAlive), "AIO_MQTT_KEEP_ALIVE"),
-        (nameof(ClientId), "AIO_MQTT_CLIENT_ID"),
-        (nameof(SessionExpiry), "AIO_MQTT_SESSION_EXPIRY"),
-        (nameof(Username), "AIO_MQTT_USERNAME"),
-        (nameof(PasswordFile), "AIO_MQTT_PASSWORD_FILE"),
-        (nameof(CertFile), "AIO_TLS_CERT_FILE"),
-        (nameof(KeyFile), "AIO_TLS_KEY_FILE"),
-        (nameof(KeyPasswordFile), "AIO_TLS_KEY_PASSWORD_FILE"),
-        (nameof(SatAuthFile), "AIO_SAT_FILE"),
-    ];
 
     /// <summary>The broker's host name or IP address. Required.</summary>
     public string HostName { get; init; } = string.Empty;
@@ -106,79 +83,22 @@ public sealed class MqttConnectionSettings
     /// <param name="defaultClientId">The client identifier to use when the string has no <c>ClientId</c>.</param>
     /// <returns>The validated settings.</returns>
     /// <exception cref="MqttConnectionSettingsException">The string is malformed, has an unknown or repeated key, or a setting is invalid.</exception>
-    public static MqttConnectionSettings FromConnectionString(string connectionString, string? defaultClientId = null)
-    {
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new MqttConnectionSettingsException("ConnectionString", "is empty", connectionString);
-        }
-
-        var values = new Dictionary<string, (string Value, string Name)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var element in connectionString.Split(';'))
-        {
-            if (string.IsNullOrWhiteSpace(element))
-            {
-                continue;
-            }
-
-            var separator = element.IndexOf('=', StringComparison.Ordinal);
-            if (separator <= 0)
-            {
-                throw new MqttConnectionSettingsException("ConnectionString", "every element must be key=value", element.Trim());
-            }
-
-            var key = element[..separator].Trim();
-            var canonical = CanonicalKey(key) ?? throw new MqttConnectionSettingsException(
-                key, $"is not a connection setting; known keys are {string.Join(", ", Keys.Select(k => k.Key))}");
-            if (!values.TryAdd(canonical, (element[(separator + 1)..].Trim(), canonical)))
-            {
-                throw new MqttConnectionSettingsException(canonical, "is given more than once", element[(separator + 1)..].Trim());
-            }
-        }
-
-        return Create(values, key => key, defaultClientId);
-    }
+    public static MqttConnectionSettings FromConnectionString(string connectionString, string? defaultClientId = null) =>
+        MqttConnectionSettingsParser.FromConnectionString(connectionString, defaultClientId);
 
     /// <summary>Reads the <c>AIO_*</c> environment variables of services.md section 5.1.</summary>
     /// <param name="environment">The variables to read, as returned by <see cref="Environment.GetEnvironmentVariables()"/>;
     /// <see langword="null"/> reads the process environment.</param>
     /// <returns>The validated settings.</returns>
     /// <exception cref="MqttConnectionSettingsException">A variable is invalid or a required one is missing; the exception names the variable.</exception>
-    public static MqttConnectionSettings FromEnvironmentVariables(IDictionary? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariables();
-        var values = new Dictionary<string, (string Value, string Name)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, variable) in Keys)
-        {
-            if (environment[variable] is string value)
-            {
-                values[key] = (value.Trim(), variable);
-            }
-        }
-
-        return Create(values, EnvironmentVariableOf, defaultClientId: null);
-    }
+    public static MqttConnectionSettings FromEnvironmentVariables(IDictionary? environment = null) =>
+        MqttConnectionSettingsParser.FromEnvironmentVariables(environment);
 
     /// <summary>Reads a configuration section whose keys are the connection-string keys (<c>HostName</c>, <c>TcpPort</c>, ...).</summary>
     /// <param name="section">The section, for example <c>configuration.GetSection("Mqtt")</c>.</param>
     /// <returns>The validated settings.</returns>
     /// <exception cref="MqttConnectionSettingsException">The section has an unknown key or a setting is invalid.</exception>
-    public static MqttConnectionSettings FromConfiguration(IConfiguration section)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        var values = new Dictionary<string, (string Value, string Name)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var child in section.GetChildren())
-        {
-            var canonical = CanonicalKey(child.Key) ?? throw new MqttConnectionSettingsException(
-                child.Key, $"is not a connection setting; known keys are {string.Join(", ", Keys.Select(k => k.Key))}");
-            if (child.Value is not null)
-            {
-                values[canonical] = (child.Value.Trim(), canonical);
-            }
-        }
-
-        return Create(values, key => key, defaultClientId: null);
-    }
+    public static MqttConnectionSettings FromConfiguration(IConfiguration section) => MqttConnectionSettingsParser.FromConfiguration(section);
 
     /// <summary>Checks every rule of the settings: required values, ranges, combinations and that the named files exist.</summary>
     /// <exception cref="MqttConnectionSettingsException">The first rule broken, naming the setting.</exception>
@@ -192,132 +112,12 @@ public sealed class MqttConnectionSettings
     /// <param name="userProperties">CONNECT user properties to add.</param>
     /// <returns>The client options; files are read now, so call this again before each connect to pick up rotated secrets.</returns>
     /// <exception cref="MqttConnectionSettingsException">A setting is invalid or a file cannot be read or parsed.</exception>
-    public MqttClientOptions ToMqttClientOptions(bool? cleanStart = null, IEnumerable<MqttUserProperty>? userProperties = null)
-    {
-        Validate();
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(HostName, TcpPort)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithClientId(ClientId)
-            .WithCleanStart(cleanStart ?? CleanStart)
-            .WithKeepAlivePeriod(KeepAlive)
-            .WithSessionExpiryInterval((uint)SessionExpiry.TotalSeconds);
+    public MqttClientOptions ToMqttClientOptions(bool? cleanStart = null, IEnumerable<MqttUserProperty>? userProperties = null) =>
+        MqttClientOptionsFactory.Create(this, cleanStart, userProperties);
 
-        if (UseTls)
-        {
-            builder.WithTlsOptions(BuildTlsOptions());
-        }
-
-        if (Username is not null)
-        {
-            builder.WithCredentials(new FileCredentialsProvider(Username, PasswordFile));
-        }
-
-        if (SatAuthFile is not null)
-        {
-            builder.WithEnhancedAuthentication(SatAuthenticationMethod, ReadFile(nameof(SatAuthFile), SatAuthFile));
-        }
-
-        var options = builder.Build();
-        if (userProperties is not null)
-        {
-            options.UserProperties ??= [];
-            options.UserProperties.AddRange(userProperties);
-        }
-
-        return options;
-    }
-
-    internal static byte[] ReadFile(string settingName, string path)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new MqttConnectionSettingsException(settingName, $"file cannot be read: {ex.Message}", path, ex);
-        }
-    }
-
-    private static string EnvironmentVariableOf(string key) => Keys.First(k => k.Key == key).EnvironmentVariable;
-
-    private static string? CanonicalKey(string key) =>
-        Keys.Select(k => k.Key).FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-
-    private static MqttConnectionSettings Create(
-        Dictionary<string, (string Value, string Name)> values, Func<string, string> nameOf, string? defaultClientId)
-    {
-        string? Text(string key) => values.TryGetValue(key, out var v) && v.Value.Length > 0 ? v.Value : null;
-
-        int? Integer(string key, long min, long max)
-        {
-            var text = Text(key);
-            if (text is null)
-            {
-                return null;
-            }
-
-            if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
-            {
-                throw new MqttConnectionSettingsException(nameOf(key), $"must be a whole number from {min} to {max}", text);
-            }
-
-            return checked((int)Math.Min(number, int.MaxValue));
-        }
-
-        long? Seconds(string key, long max)
-        {
-            var text = Text(key);
-            if (text is null)
-            {
-                return null;
-            }
-
-            if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < 0 || number > max)
-            {
-                throw new MqttConnectionSettingsException(nameOf(key), $"must be whole seconds from 0 to {max}", text);
-            }
-
-            return number;
-        }
-
-        bool? Boolean(string key)
-        {
-            var text = Text(key);
-            if (text is null)
-            {
-                return null;
-            }
-
-            return bool.TryParse(text, out var flag)
-                ? flag
-                : throw new MqttConnectionSettingsException(nameOf(key), "must be 'true' or 'false'", text);
-        }
-
-        var defaults = new MqttConnectionSettings();
-        var settings = new MqttConnectionSettings
-        {
-            HostName = Text(nameof(HostName)) ?? string.Empty,
-            TcpPort = Integer(nameof(TcpPort), 1, ushort.MaxValue) ?? defaults.TcpPort,
-            UseTls = Boolean(nameof(UseTls)) ?? defaults.UseTls,
-            CaFile = Text(nameof(CaFile)),
-            CleanStart = Boolean(nameof(CleanStart)) ?? defaults.CleanStart,
-            KeepAlive = Seconds(nameof(KeepAlive), ushort.MaxValue) is { } keepAlive ? TimeSpan.FromSeconds(keepAlive) : defaults.KeepAlive,
-            ClientId = Text(nameof(ClientId)) ?? defaultClientId ?? string.Empty,
-            SessionExpiry = Seconds(nameof(SessionExpiry), uint.MaxValue) is { } expiry ? TimeSpan.FromSeconds(expiry) : defaults.SessionExpiry,
-            Username = Text(nameof(Username)),
-            PasswordFile = Text(nameof(PasswordFile)),
-            CertFile = Text(nameof(CertFile)),
-            KeyFile = Text(nameof(KeyFile)),
-            KeyPasswordFile = Text(nameof(KeyPasswordFile)),
-            SatAuthFile = Text(nameof(SatAuthFile)),
-        };
-        settings.Validate(nameOf);
-        return settings;
-    }
-
-    private void Validate(Func<string, string> nameOf)
+    /// <summary>Checks every rule, naming a setting by <paramref name="nameOf"/> (the environment variable when read from the environment).</summary>
+    /// <param name="nameOf">Maps a property name to the name the error reports.</param>
+    internal void Validate(Func<string, string> nameOf)
     {
         if (string.IsNullOrWhiteSpace(HostName))
         {
@@ -393,73 +193,4 @@ public sealed class MqttConnectionSettings
     }
 
     private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private MqttClientTlsOptions BuildTlsOptions()
-    {
-        var tls = new MqttClientTlsOptionsBuilder()
-            .UseTls(true)
-            .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
-            .WithTargetHost(HostName);
-
-        if (CaFile is not null)
-        {
-            var trust = new X509Certificate2Collection();
-            try
-            {
-                trust.ImportFromPemFile(CaFile);
-            }
-            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                throw new MqttConnectionSettingsException(nameof(CaFile), $"is not a readable PEM certificate file: {ex.Message}", CaFile, ex);
-            }
-
-            if (trust.Count == 0)
-            {
-                throw new MqttConnectionSettingsException(nameof(CaFile), "contains no PEM certificate", CaFile);
-            }
-
-            // A private CA rarely publishes revocation lists; checking them would fail every handshake offline.
-            tls.WithTrustChain(trust).WithRevocationMode(X509RevocationMode.NoCheck);
-        }
-
-        if (CertFile is not null && KeyFile is not null)
-        {
-            tls.WithClientCertificates(new X509Certificate2Collection(LoadClientCertificate(CertFile, KeyFile)));
-        }
-
-        return tls.Build();
-    }
-
-    private X509Certificate2 LoadClientCertificate(string certFile, string keyFile)
-    {
-        string? keyPassword = null;
-        if (KeyPasswordFile is not null)
-        {
-            keyPassword = System.Text.Encoding.UTF8.GetString(ReadFile(nameof(KeyPasswordFile), KeyPasswordFile)).Trim();
-        }
-
-        try
-        {
-            using var ephemeral = keyPassword is null
-                ? X509Certificate2.CreateFromPemFile(certFile, keyFile)
-                : X509Certificate2.CreateFromEncryptedPemFile(certFile, keyPassword, keyFile);
-
-            // SslStream wants a certificate whose key is backed by a store, not an ephemeral PEM key.
-            return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), password: null);
-        }
-        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new MqttConnectionSettingsException(
-                nameof(KeyFile), $"the client certificate and key cannot be loaded: {ex.Message}", keyFile, ex);
-        }
-    }
-
-    /// <summary>Reads the password file on every connect, so a rotated password is used by the next reconnect.</summary>
-    private sealed class FileCredentialsProvider(string username, string? passwordFile) : IMqttClientCredentialsProvider
-    {
-        public string GetUserName(MqttClientOptions clientOptions) => username;
-
-        public byte[]? GetPassword(MqttClientOptions clientOptions) =>
-            passwordFile is null ? null : ReadFile(nameof(PasswordFile), passwordFile);
-    }
 }

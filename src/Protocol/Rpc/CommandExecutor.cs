@@ -1,11 +1,9 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
-using MQTTnet.Protocol;
-using OrleansAio.Protocol.CloudEvents;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
 using OrleansAio.Protocol.Mqtt;
@@ -27,7 +25,7 @@ namespace OrleansAio.Protocol.Rpc;
 /// cancellation token fires at min(remaining expiry, <see cref="ExecutionTimeout"/>); then a 408 is sent if expiry remains. No
 /// response is published once the request has expired; the request is acknowledged in every case.
 /// </remarks>
-public class CommandExecutor<TReq, TResp> : IAsyncDisposable
+public partial class CommandExecutor<TReq, TResp> : IAsyncDisposable
 {
     /// <summary>The default execution timeout.</summary>
     public static readonly TimeSpan DefaultExecutionTimeout = TimeSpan.FromSeconds(10);
@@ -43,11 +41,8 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     private readonly string commandName;
     private readonly IPayloadSerializer serializer;
     private readonly ILogger logger;
-    private readonly Lock gate = new();
-    private OrderedDispatcher? dispatcher;
+    private readonly InboundSubscription subscription;
     private ICommandResponseCache? cache;
-    private string? subscribeFilter;
-    private string? matchFilter;
 
     /// <summary>Creates an executor.</summary>
     /// <param name="context">The application context (clock and time source).</param>
@@ -70,6 +65,7 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
         this.commandName = commandName;
         this.serializer = serializer;
         logger = (ILogger?)loggerFactory?.CreateLogger<CommandExecutor<TReq, TResp>>() ?? NullLogger.Instance;
+        subscription = new InboundSubscription(mqttClient, $"command '{commandName}'", $"CommandExecutor '{commandName}'", logger, OnRequestReceived);
     }
 
     /// <summary>The handler: gets the request and a token that fires at min(remaining expiry, execution timeout).</summary>
@@ -87,7 +83,7 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <summary>When set, subscribes through <c>$share/{ServiceGroupId}/</c> so each request runs on one member of the group.</summary>
     public string? ServiceGroupId { get; init; }
 
-    /// <summary>An identity for this executor (informational; it is not substituted into topic tokens).</summary>
+    /// <summary>An identity for this executor, as the public SDK and the METL <c>executor-id</c> option have it: informational, it is not substituted into topic tokens (only <see cref="TopicTokenMap"/> fills them).</summary>
     public string? ExecutorId { get; init; }
 
     /// <summary>The longest a handler may run (default 10 s; must be positive).</summary>
@@ -105,17 +101,34 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <summary>Whether to add W3C <c>traceparent</c>/<c>tracestate</c> user properties to responses (off by default).</summary>
     public bool PropagateTraceContext { get; init; }
 
-    /// <summary>
-    /// When set (the state store), the request's <c>__ts</c> is neither parsed nor merged into the clock: it reaches the handler
-    /// verbatim as <c>RequestMetadata.UserData["__ts"]</c> (absent when the request has none), for the handler to validate.
-    /// </summary>
-    internal bool RawRequestTimestamp { get; init; }
+    /// <summary>Whether responses without a version of their own (<see cref="ResponseVersion"/>) are stamped with the application clock.</summary>
+    /// <remarks>True by default, as the protocol says; the state store overrides it (its replies carry key versions, or no <c>__ts</c>).</remarks>
+    protected virtual bool StampsResponsesWithApplicationClock => true;
 
     /// <summary>
-    /// When set (the state store), a success response's <c>__ts</c> is the handler's <c>ResponseMetadata.Timestamp</c> (a key
-    /// version), absent when that is <see langword="null"/>, instead of the executor's clock; it is kept in the dedup cache.
+    /// Reads the request's <c>__ts</c> before the payload is deserialized. By default it is decoded (a malformed value answers
+    /// 400) and, once the request is accepted, merged into the application clock; the result is
+    /// <c>RequestMetadata.Timestamp</c>.
     /// </summary>
-    internal bool TimestampFromResponseMetadata { get; init; }
+    /// <param name="encoded">The <c>__ts</c> text, or <see langword="null"/> when the request has none.</param>
+    /// <param name="userData">The request's user data, which an override may add to (it reaches the handler).</param>
+    /// <returns>The timestamp to merge into the application clock, or <see langword="null"/> for none.</returns>
+    /// <exception cref="AioProtocolException">The timestamp is malformed (answered as the protocol says).</exception>
+    protected virtual HybridLogicalClock? ReadRequestTimestamp(string? encoded, IDictionary<string, string> userData) =>
+        encoded is null ? null : HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, encoded);
+
+    /// <summary>
+    /// Checks an accepted request before it is executed (and before it takes a dispatch slot). By default every request passes;
+    /// an override returns the error to answer instead, mapped like the executor's own checks (<c>invalid header</c>: 400).
+    /// </summary>
+    /// <param name="request">The parsed request.</param>
+    /// <returns>The error, or <see langword="null"/> to execute the request.</returns>
+    protected virtual AioProtocolException? ValidateRequest(ExtendedRequest<TReq> request) => null;
+
+    /// <summary>The version a success response carries as its own <c>__ts</c>, kept with it in the dedup cache.</summary>
+    /// <param name="response">The handler's response.</param>
+    /// <returns>The version, or <see langword="null"/> (the default): the response is stamped as <see cref="StampsResponsesWithApplicationClock"/> says.</returns>
+    protected virtual HlcTimestamp? ResponseVersion(ExtendedResponse<TResp> response) => null;
 
     /// <summary>Validates the configuration, subscribes (QoS 1) and starts serving requests.</summary>
     /// <param name="preferredDispatchConcurrency">The most handlers running at once (default 10).</param>
@@ -139,55 +152,21 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
     /// <returns>A task that completes when the UNSUBACK arrived.</returns>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        OrderedDispatcher? running;
-        string? filter;
-        lock (gate)
-        {
-            running = dispatcher;
-            filter = subscribeFilter;
-            dispatcher = null;
-        }
-
-        if (running is null || filter is null)
-        {
-            return;
-        }
-
-        mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
-        await running.DisposeAsync().ConfigureAwait(false);
         try
         {
-            await EnvoySubscriptions.UnsubscribeAsync(mqttClient, filter, $"command '{commandName}'", cancellationToken).ConfigureAwait(false);
+            await subscription.StopAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (AioProtocolException ex) when (ex.CommandName is null)
         {
             throw ex.WithCommand(commandName);
         }
-
-        ProtocolLog.Unsubscribed(logger, $"CommandExecutor '{commandName}'", filter);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await StopListeningAsync().ConfigureAwait(false);
+        await subscription.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
-    }
-
-    private async Task StopListeningAsync()
-    {
-        OrderedDispatcher? running;
-        lock (gate)
-        {
-            running = dispatcher;
-            dispatcher = null;
-        }
-
-        if (running is not null)
-        {
-            mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
-            await running.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     private async Task StartCoreAsync(int? preferredDispatchConcurrency, CancellationToken cancellationToken)
@@ -214,206 +193,17 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
             throw AioProtocolException.ConfigurationInvalid(nameof(OnCommandReceived), null, "set the command handler before starting");
         }
 
-        lock (gate)
-        {
-            if (dispatcher is not null)
-            {
-                return;
-            }
-
-            subscribeFilter = filter;
-            matchFilter = TopicPattern.ResolveSubscribeFilter(RequestTopicPattern, nameof(RequestTopicPattern), TopicNamespace, TopicTokenMap);
-            cache = ResponseCache ?? new InMemoryCommandResponseCache(context.TimeProvider);
-            dispatcher = new OrderedDispatcher(preferredDispatchConcurrency ?? DefaultDispatchConcurrency, logger);
-        }
-
-        mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        try
-        {
-            await EnvoySubscriptions.SubscribeAsync(mqttClient, filter, $"command '{commandName}'", cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Leave the envoy unstarted so that a later StartAsync subscribes again.
-            await StopListeningAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        ProtocolLog.Subscribed(logger, $"CommandExecutor '{commandName}'", filter);
+        cache ??= ResponseCache ?? new InMemoryCommandResponseCache(context.TimeProvider);
+        var topicFilter = TopicPattern.ResolveSubscribeFilter(RequestTopicPattern, nameof(RequestTopicPattern), TopicNamespace, TopicTokenMap);
+        await subscription.StartAsync(filter, topicFilter, preferredDispatchConcurrency ?? DefaultDispatchConcurrency, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
+    private Func<Task<Func<Task>?>> OnRequestReceived(MqttApplicationMessageReceivedEventArgs args)
     {
-        var running = dispatcher;
-        var filter = matchFilter;
-        if (running is null || filter is null || !TopicPattern.MatchesFilter(args.ApplicationMessage.Topic, filter))
-        {
-            return Task.CompletedTask;
-        }
-
         var receivedAt = context.TimeProvider.GetUtcNow();
-        args.AutoAcknowledge = false;
         ProtocolDiagnostics.RequestsReceived.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName));
-        if (!running.Enqueue(() => PrepareAsync(args, receivedAt)))
-        {
-            args.AutoAcknowledge = true;
-        }
-
-        return Task.CompletedTask;
+        return () => PrepareAsync(args, receivedAt);
     }
-
-    // Runs in arrival order on the dispatcher: validation and dedup; returns the execution, which then waits for a slot.
-    private async Task<Func<Task>?> PrepareAsync(MqttApplicationMessageReceivedEventArgs args, DateTimeOffset receivedAt)
-    {
-        var message = args.ApplicationMessage;
-        var responseTopic = message.ResponseTopic;
-        if (string.IsNullOrEmpty(responseTopic) || !TopicPattern.IsValidReplacement(responseTopic))
-        {
-            ProtocolLog.ResponseSkipped(logger, commandName, message.Topic, $"the response topic '{responseTopic}' is missing or invalid");
-            Detach(() => args.AcknowledgeAsync(CancellationToken.None));
-            return null;
-        }
-
-        if (message.MessageExpiryInterval == 0)
-        {
-            // Without a request expiry there is no remaining lifetime: the error response lives for the execution timeout (as .NET).
-            var response = ErrorResponse(CommandStatusCode.BadRequest, "The request has no Message Expiry", MessageExpiryHeader, null);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, message.CorrelationData, response, null, null));
-            return null;
-        }
-
-        var expiry = receivedAt + TimeSpan.FromSeconds(message.MessageExpiryInterval);
-        var correlationData = message.CorrelationData;
-        if (correlationData is null || correlationData.Length == 0)
-        {
-            var response = ErrorResponse(CommandStatusCode.BadRequest, "The request has no Correlation Data", CorrelationDataHeader, null);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, null, response, expiry, null));
-            return null;
-        }
-
-        if (correlationData.Length != 16)
-        {
-            var response = ErrorResponse(CommandStatusCode.BadRequest, $"The request's Correlation Data is {correlationData.Length} bytes, not 16", CorrelationDataHeader, null);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, null));
-            return null;
-        }
-
-        var version = message.GetUserProperty(AioUserProperties.ProtocolVersion);
-        if (!ProtocolVersion.IsSupported(version, ProtocolVersion.SupportedRpcMajors))
-        {
-            var response = ErrorResponse(
-                CommandStatusCode.NotSupportedVersion, $"The request's protocol version '{version}' is not supported", null, null);
-            var properties = response.UserProperties.ToList();
-            properties.Add(new(AioUserProperties.RequestProtocolVersion, version ?? string.Empty));
-            properties.Add(new(AioUserProperties.SupportedMajorProtocolVersions, ProtocolVersion.FormatSupportedMajors(ProtocolVersion.SupportedRpcMajors)));
-            response = response with { UserProperties = properties };
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, null));
-            return null;
-        }
-
-        var key = CommandCacheKey.Create(responseTopic, correlationData);
-        var lookup = await cache!.TryAddAsync(key, expiry).ConfigureAwait(false);
-        if (!lookup.IsNew)
-        {
-            ProtocolLog.AnsweredFromCache(logger, commandName, Convert.ToHexString(correlationData));
-            Detach(async () =>
-            {
-                var cached = await lookup.Response.ConfigureAwait(false);
-                if (cached is null)
-                {
-                    await args.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
-                    return;
-                }
-
-                await PublishAndAcknowledgeAsync(args, responseTopic, correlationData, cached, expiry, null).ConfigureAwait(false);
-            });
-            return null;
-        }
-
-        ExtendedRequest<TReq> request;
-        try
-        {
-            request = ParseRequest(message, correlationData);
-        }
-        catch (AioProtocolException ex)
-        {
-            var response = ResponseForParseError(ex);
-            Detach(() => PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, key));
-            return null;
-        }
-
-        return () => ExecuteAsync(args, request, responseTopic, correlationData, expiry, key);
-    }
-
-    private ExtendedRequest<TReq> ParseRequest(MqttApplicationMessage message, byte[] correlationData)
-    {
-        HybridLogicalClock? timestamp = null;
-        var rawTimestamp = message.GetUserProperty(AioUserProperties.Timestamp);
-        if (rawTimestamp is { } ts && !RawRequestTimestamp)
-        {
-            timestamp = HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, ts);
-        }
-
-        TReq? value;
-        try
-        {
-            value = serializer.FromBytes<TReq>(message.Payload, message.ContentType, message.PayloadFormatIndicator);
-        }
-        catch (AioProtocolException)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            throw AioProtocolException.PayloadInvalid($"The request payload cannot be deserialized: {ex.Message}", innerException: ex);
-        }
-
-        if (timestamp is not null)
-        {
-            context.ApplicationHlc.UpdateWithOther(timestamp, context.MaxClockDrift);
-        }
-
-        var userData = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, val) in message.EnumerateUserProperties())
-        {
-            if (!AioUserProperties.StrippedFromRequests.Contains(key))
-            {
-                userData.TryAdd(key, val);
-            }
-        }
-
-        if (RawRequestTimestamp && rawTimestamp is not null)
-        {
-            userData[AioUserProperties.Timestamp] = rawTimestamp;
-        }
-
-        var metadata = new CommandRequestMetadata
-        {
-            CorrelationId = new Guid(correlationData),
-            InvokerClientId = message.GetUserProperty(AioUserProperties.SourceId),
-            UserData = userData,
-            TopicTokens = TopicPattern.ExtractTokens(RequestTopicPattern, TopicNamespace, message.Topic),
-            Partition = message.GetUserProperty(AioUserProperties.Partition),
-            Topic = message.Topic,
-            ContentType = message.ContentType,
-            PayloadFormatIndicator = message.PayloadFormatIndicator,
-            ExtendedCloudEvent = message.GetCloudEvent(),
-        };
-        metadata.Timestamp = timestamp;
-        return new ExtendedRequest<TReq> { Request = value, RequestMetadata = metadata };
-    }
-
-    private static CachedCommandResponse ResponseForParseError(AioProtocolException ex) => ex.Kind switch
-    {
-        AioErrorKind.HeaderInvalid when ex.HeaderName is ContentTypes.ContentTypeHeaderName or ContentTypes.PayloadFormatIndicatorHeaderName =>
-            ErrorResponse(CommandStatusCode.UnsupportedMediaType, ex.Message, ex.HeaderName, ex.HeaderValue),
-        AioErrorKind.HeaderInvalid => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, ex.HeaderName, ex.HeaderValue),
-        AioErrorKind.HeaderMissing => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, ex.HeaderName, null),
-        AioErrorKind.PayloadInvalid => ErrorResponse(CommandStatusCode.BadRequest, ex.Message, null, null),
-        AioErrorKind.StateInvalid => ErrorResponse(CommandStatusCode.ServiceUnavailable, ex.Message, ex.PropertyName, null),
-        AioErrorKind.InternalLogicError => ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, ex.PropertyName, null),
-        _ => ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, null, null),
-    };
 
     private async Task ExecuteAsync(
         MqttApplicationMessageReceivedEventArgs args,
@@ -471,180 +261,6 @@ public class CommandExecutor<TReq, TResp> : IAsyncDisposable
 
         ProtocolDiagnostics.ExecutionDuration.Record(timeProvider.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("rpc.method", commandName));
         await PublishAndAcknowledgeAsync(args, responseTopic, correlationData, response, expiry, key).ConfigureAwait(false);
-    }
-
-    private CachedCommandResponse SuccessResponse(ExtendedResponse<TResp> result)
-    {
-        SerializedPayloadContext serialized;
-        try
-        {
-            serialized = serializer.ToBytes(result.Response);
-        }
-        catch (Exception ex)
-        {
-            return ErrorResponse(CommandStatusCode.InternalServerError, $"Serializing the response failed: {ex.Message}", null, null);
-        }
-
-        var empty = serialized.SerializedPayload.IsEmpty;
-        var status = empty ? CommandStatusCode.NoContent : CommandStatusCode.OK;
-        var properties = new List<KeyValuePair<string, string>> { new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)) };
-        if (TimestampFromResponseMetadata && result.ResponseMetadata?.Timestamp is { } version)
-        {
-            properties.Add(new(AioUserProperties.Timestamp, version.EncodeToString()));
-        }
-
-        if (result.ResponseMetadata is { } metadata)
-        {
-            foreach (var (key, value) in metadata.UserData)
-            {
-                if (key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal))
-                {
-                    return ErrorResponse(CommandStatusCode.InternalServerError, $"The handler set the reserved user property '{key}'", "UserData", key);
-                }
-
-                properties.Add(new(key, value));
-            }
-
-            if (metadata.CloudEvent is { } cloudEvent)
-            {
-                try
-                {
-                    properties.AddRange(CloudEventMessageExtensions.Validate(
-                        cloudEvent, string.Empty, empty ? null : serialized.ContentType, CloudEventMessageExtensions.ResponseType, context.TimeProvider.GetUtcNow()));
-                }
-                catch (AioProtocolException ex)
-                {
-                    return ErrorResponse(CommandStatusCode.InternalServerError, ex.Message, ex.PropertyName, null);
-                }
-            }
-        }
-
-        return new CachedCommandResponse(
-            empty ? ReadOnlyMemory<byte>.Empty : serialized.SerializedPayload.ToArray(),
-            empty ? null : serialized.ContentType,
-            empty ? MqttPayloadFormatIndicator.Unspecified : serialized.PayloadFormatIndicator,
-            properties);
-    }
-
-    private static CachedCommandResponse ErrorResponse(
-        CommandStatusCode status, string message, string? propertyName, string? propertyValue, bool applicationError = false)
-    {
-        var properties = new List<KeyValuePair<string, string>>
-        {
-            new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)),
-            new(AioUserProperties.StatusMessage, message),
-            new(AioUserProperties.IsApplicationError, applicationError ? "true" : "false"),
-        };
-        if (propertyName is not null)
-        {
-            properties.Add(new(AioUserProperties.InvalidPropertyName, propertyName));
-        }
-
-        if (propertyValue is not null)
-        {
-            properties.Add(new(AioUserProperties.InvalidPropertyValue, propertyValue));
-        }
-
-        return new CachedCommandResponse(ReadOnlyMemory<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified, properties);
-    }
-
-    private async Task PublishAndAcknowledgeAsync(
-        MqttApplicationMessageReceivedEventArgs args,
-        string responseTopic,
-        byte[]? correlationData,
-        CachedCommandResponse response,
-        DateTimeOffset? expiry,
-        CommandCacheKey? key)
-    {
-        try
-        {
-            if (key is { } cacheKey)
-            {
-                await cache!.CompleteAsync(cacheKey, response).ConfigureAwait(false);
-            }
-
-            var remainingSeconds = expiry is { } expiresAt
-                ? Math.Floor((expiresAt - context.TimeProvider.GetUtcNow()).TotalSeconds)
-                : Math.Ceiling(ExecutionTimeout.TotalSeconds);
-            if (remainingSeconds < 1)
-            {
-                ProtocolLog.ResponseSkipped(logger, commandName, args.ApplicationMessage.Topic, "the request expired before the response could be sent");
-                return;
-            }
-
-            var message = BuildResponseMessage(responseTopic, correlationData, response, (uint)Math.Min(remainingSeconds, uint.MaxValue));
-            var status = int.Parse(response.UserProperties[0].Value, CultureInfo.InvariantCulture);
-            try
-            {
-                var result = await mqttClient.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
-                if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
-                {
-                    ProtocolLog.ResponsePublishFailed(
-                        logger, AioProtocolException.MqttError($"PUBACK reason code {result.ReasonCode} {result.ReasonString}"), commandName, responseTopic);
-                }
-                else
-                {
-                    ProtocolDiagnostics.ResponsesSent.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName), new KeyValuePair<string, object?>("status", status));
-                    ProtocolLog.ResponseSent(logger, commandName, correlationData is null ? string.Empty : Convert.ToHexString(correlationData), status);
-                }
-            }
-            catch (Exception ex)
-            {
-                ProtocolLog.ResponsePublishFailed(logger, ex, commandName, responseTopic);
-            }
-        }
-        finally
-        {
-            await args.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private MqttApplicationMessage BuildResponseMessage(string responseTopic, byte[]? correlationData, CachedCommandResponse response, uint expirySeconds)
-    {
-        var message = new MqttApplicationMessage
-        {
-            Topic = responseTopic,
-            QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
-            CorrelationData = correlationData,
-            MessageExpiryInterval = expirySeconds,
-            Payload = new ReadOnlySequence<byte>(response.Payload),
-            ContentType = response.ContentType,
-            PayloadFormatIndicator = response.PayloadFormatIndicator,
-            UserProperties = [],
-        };
-
-        // Wire order as the public SDK sends it: __stat (and error fields), __protVer, __ts, user data, $high_priority.
-        var properties = response.UserProperties;
-        var statusFields = properties.TakeWhile(p => p.Key.StartsWith(AioUserProperties.ReservedPrefix, StringComparison.Ordinal)).ToList();
-        foreach (var (name, value) in statusFields)
-        {
-            if (name != AioUserProperties.Timestamp)
-            {
-                message.AddUserProperty(name, value);
-            }
-        }
-
-        message.AddUserProperty(AioUserProperties.ProtocolVersion, ProtocolVersion.Rpc.ToString());
-        if (!TimestampFromResponseMetadata)
-        {
-            message.AddUserProperty(AioUserProperties.Timestamp, context.ApplicationHlc.UpdateNow(context.MaxClockDrift));
-        }
-        else if (statusFields.FirstOrDefault(p => p.Key == AioUserProperties.Timestamp) is { Key: not null } version)
-        {
-            message.AddUserProperty(version.Key, version.Value);
-        }
-        foreach (var (name, value) in properties.Skip(statusFields.Count))
-        {
-            message.AddUserProperty(name, value);
-        }
-
-        if (PropagateTraceContext)
-        {
-            EnvoyGuard.AddTraceContext(message, Activity.Current);
-        }
-
-        message.AddUserProperty(AioUserProperties.HighPriority, string.Empty);
-        return message;
     }
 
     private void Detach(Func<Task> work) => _ = Task.Run(async () =>

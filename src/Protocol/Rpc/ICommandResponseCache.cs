@@ -1,4 +1,5 @@
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Rpc;
 
@@ -15,16 +16,20 @@ public readonly record struct CommandCacheKey(string ResponseTopic, string Corre
         new(responseTopic, Convert.ToHexString(correlationData));
 }
 
-/// <summary>A complete response kept for answering duplicates: everything but correlation data, expiry and <c>__ts</c>.</summary>
+/// <summary>A complete response kept for answering duplicates: everything but correlation data, expiry and the clock's <c>__ts</c>.</summary>
+/// <param name="Status">The status code (also the <c>__stat</c> user property).</param>
 /// <param name="Payload">The payload bytes.</param>
 /// <param name="ContentType">The Content Type, or <see langword="null"/>.</param>
 /// <param name="PayloadFormatIndicator">The Payload Format Indicator.</param>
-/// <param name="UserProperties">The user properties in wire order, without <c>__ts</c> (re-stamped when republished).</param>
+/// <param name="UserProperties">The user properties in wire order, without <c>__protVer</c> and <c>__ts</c> (added when published).</param>
+/// <param name="Version">The response's own <c>__ts</c> (a state-store key version), or <see langword="null"/>: stamped by the executor when published.</param>
 public sealed record CachedCommandResponse(
+    CommandStatusCode Status,
     ReadOnlyMemory<byte> Payload,
     string? ContentType,
     MqttPayloadFormatIndicator PayloadFormatIndicator,
-    IReadOnlyList<KeyValuePair<string, string>> UserProperties);
+    IReadOnlyList<KeyValuePair<string, string>> UserProperties,
+    HlcTimestamp? Version = null);
 
 /// <summary>The outcome of <see cref="ICommandResponseCache.TryAddAsync"/>.</summary>
 /// <param name="IsNew">Whether the caller registered the entry and must execute the request and complete it.</param>

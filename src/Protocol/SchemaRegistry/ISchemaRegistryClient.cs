@@ -26,7 +26,7 @@ public interface ISchemaRegistryClient : IAsyncDisposable
     /// <returns>The registered schema, with its name.</returns>
     /// <exception cref="SchemaRegistryErrorException">The service refused a field (code 400, <see cref="SchemaRegistryError.Target"/> names it).</exception>
     /// <exception cref="Common.AioProtocolException">The call failed at the RPC level; an invalid schema is refused this way
-    /// (kind <see cref="Common.AioErrorKind.ExecutionException"/>, message <c>Invalid JsonSchema/draft-07 schema</c>).</exception>
+    /// (kind <see cref="Abstractions.Common.AioErrorKind.ExecutionException"/>, message <c>Invalid JsonSchema/draft-07 schema</c>).</exception>
     Task<Schema> PutAsync(
         string schemaContent,
         SchemaFormat schemaFormat,

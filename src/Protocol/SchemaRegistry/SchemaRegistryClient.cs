@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Protocol.Serialization;
 
@@ -8,9 +9,9 @@ namespace OrleansAio.Protocol.Serialization;
 /// </summary>
 /// <remarks>
 /// The serializer, not the envoy, decides which content types and format indicators it accepts (ADR 0012). A refused content
-/// type must raise <see cref="Common.AioProtocolException"/> of kind <see cref="Common.AioErrorKind.HeaderInvalid"/> naming the
+/// type must raise <see cref="Common.AioProtocolException"/> of kind <see cref="AioErrorKind.HeaderInvalid"/> naming the
 /// header <c>Content Type</c> (or <c>Payload Format Indicator</c>) and its value; undecodable bytes raise
-/// <see cref="Common.AioErrorKind.PayloadInvalid"/>.
+/// <see cref="AioErrorKind.PayloadInvalid"/>.
 /// </remarks>
 public interface IPayloadSerializer
 {

@@ -11,13 +11,17 @@ namespace OrleansAio.Protocol.Serialization;
 /// </summary>
 /// <remarks>
 /// The default options match the public AIO .NET SDK on the wire: non-ASCII characters escaped (<c>é</c> → <c>\u00E9</c>) and
-/// <see langword="null"/> members omitted. A <see langword="null"/> value is sent as an empty payload without a content type,
-/// and an empty payload deserializes to <see langword="default"/>.
+/// <see langword="null"/> members omitted. A <see langword="null"/> value is sent as the JSON literal <c>null</c> with content type
+/// <c>application/json</c>, as the SDK's JSON serializer sends it (so a command answering a null response with an application error
+/// is a 200 the SDK's invoker can read, not a 204 whose empty body its JSON deserializer refuses); an empty payload (a 204 from a
+/// peer that sends one) and <c>null</c> both deserialize to <see langword="default"/>.
 /// </remarks>
 public sealed class JsonPayloadSerializer : IPayloadSerializer
 {
     /// <summary>The content type this serializer writes and accepts.</summary>
     public const string ContentType = "application/json";
+
+    private static readonly byte[] NullLiteral = "null"u8.ToArray();
 
     private readonly JsonSerializerOptions options;
 
@@ -36,7 +40,7 @@ public sealed class JsonPayloadSerializer : IPayloadSerializer
     {
         if (payload is null)
         {
-            return SerializedPayloadContext.Empty;
+            return new SerializedPayloadContext(new ReadOnlySequence<byte>(NullLiteral), ContentType, MqttPayloadFormatIndicator.CharacterData);
         }
 
         try

@@ -1,4 +1,5 @@
 using MQTTnet.Packets;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Protocol.Session;

@@ -1,3 +1,5 @@
+using OrleansAio.Abstractions.Common;
+
 namespace OrleansAio.Protocol.StateStore;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace OrleansAio.Protocol.StateStore;
 /// <c>OrleansAio.Grains.StateStore.ClusterStateStoreClient</c> (grain calls).
 /// </summary>
 /// <remarks>
-/// Service errors surface as <see cref="Common.AioProtocolException"/> of kind <see cref="Common.AioErrorKind.ExecutionException"/>
+/// Service errors surface as <see cref="Common.AioProtocolException"/> of kind <see cref="AioErrorKind.ExecutionException"/>
 /// whose <see cref="StateStoreErrors.GetStateStoreError"/> names the error, on both implementations.
 /// </remarks>
 public interface IStateStoreClient : IAsyncDisposable

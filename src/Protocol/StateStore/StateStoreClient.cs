@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
@@ -194,26 +196,6 @@ public sealed partial class StateStoreClient : IStateStoreClient
             { Kind: Resp3ReplyKind.Integer, Integer: 0 } => false,
             _ => throw Unexpected("KEYNOTIFY STOP", reply),
         };
-    }
-
-    /// <summary>Sends one raw RESP3 request and returns the raw reply and its <c>__ts</c> (for tests and diagnostics).</summary>
-    /// <param name="payload">The request payload (any bytes).</param>
-    /// <param name="userData">Extra user properties (for instance <c>__ft</c>).</param>
-    /// <param name="requestTimeout">The timeout (default 10 s).</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The reply payload and the response's <c>__ts</c>.</returns>
-    public async Task<(byte[] Payload, HybridLogicalClock? Timestamp)> InvokeRawAsync(
-        byte[] payload, IReadOnlyDictionary<string, string>? userData = null, TimeSpan? requestTimeout = null, CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var metadata = new CommandRequestMetadata();
-        foreach (var (name, value) in userData ?? new Dictionary<string, string>())
-        {
-            metadata.UserData[name] = value;
-        }
-
-        var response = await invoker.InvokeCommandAsync(payload, metadata, commandTimeout: requestTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return (response.Response ?? [], response.ResponseMetadata?.Timestamp);
     }
 
     /// <inheritdoc />

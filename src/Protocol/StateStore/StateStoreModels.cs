@@ -1,4 +1,5 @@
 using System.Text;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Protocol.StateStore;
@@ -89,19 +90,6 @@ public sealed class StateStoreValue : StateStoreObject
     /// <summary>Converts bytes to a value.</summary>
     /// <param name="value">The bytes.</param>
     public static implicit operator StateStoreValue(byte[] value) => new(value);
-}
-
-/// <summary>The condition of a set (the public SDK's names).</summary>
-public enum SetCondition
-{
-    /// <summary>Set only if the key does not exist (<c>NX</c>).</summary>
-    OnlyIfDoesNotExist,
-
-    /// <summary>Set if the key does not exist or holds the same value (<c>NEX</c>).</summary>
-    OnlyIfEqualOrDoesNotExist,
-
-    /// <summary>Set unconditionally.</summary>
-    Unconditional,
 }
 
 /// <summary>Options of a set.</summary>

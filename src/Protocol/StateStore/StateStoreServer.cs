@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
@@ -44,31 +46,31 @@ public sealed record StateStoreCommand(
     byte[]? Value,
     SetCondition Condition,
     long? ExpiryMilliseconds,
-    HybridLogicalClock RequestTimestamp,
-    HybridLogicalClock? FencingToken,
+    HlcTimestamp RequestTimestamp,
+    HlcTimestamp? FencingToken,
     string? ClientId);
 
 /// <summary>A state-store reply: the RESP3 payload and the version to put in <c>__ts</c> (absent when <see langword="null"/>).</summary>
 /// <param name="Payload">The RESP3 reply.</param>
 /// <param name="Version">The key version, or <see langword="null"/>.</param>
-public sealed record StateStoreReply(ReadOnlyMemory<byte> Payload, HybridLogicalClock? Version)
+public sealed record StateStoreReply(ReadOnlyMemory<byte> Payload, HlcTimestamp? Version)
 {
     /// <summary><c>+OK</c> with a version.</summary>
     /// <param name="version">The version, or <see langword="null"/>.</param>
     /// <returns>The reply.</returns>
-    public static StateStoreReply Ok(HybridLogicalClock? version = null) => new(Resp3.Ok, version);
+    public static StateStoreReply Ok(HlcTimestamp? version = null) => new(Resp3.Ok, version);
 
     /// <summary>An integer with an optional version.</summary>
     /// <param name="value">The integer.</param>
     /// <param name="version">The version, or <see langword="null"/>.</param>
     /// <returns>The reply.</returns>
-    public static StateStoreReply Integer(long value, HybridLogicalClock? version = null) => new(Resp3.EncodeInteger(value), version);
+    public static StateStoreReply Integer(long value, HlcTimestamp? version = null) => new(Resp3.EncodeInteger(value), version);
 
     /// <summary>A bulk string (GET hit) with its version.</summary>
     /// <param name="value">The value.</param>
     /// <param name="version">The version.</param>
     /// <returns>The reply.</returns>
-    public static StateStoreReply Value(ReadOnlySpan<byte> value, HybridLogicalClock version) => new(Resp3.EncodeBulk(value), version);
+    public static StateStoreReply Value(ReadOnlySpan<byte> value, HlcTimestamp version) => new(Resp3.EncodeBulk(value), version);
 
     /// <summary><c>$-1</c> without a version (GET miss).</summary>
     /// <returns>The reply.</returns>
@@ -94,7 +96,7 @@ public sealed record StateStoreReply(ReadOnlyMemory<byte> Payload, HybridLogical
 public sealed partial class StateStoreServer : IAsyncDisposable
 {
     private readonly ApplicationContext context;
-    private readonly CommandExecutor<byte[], byte[]> executor;
+    private readonly StateStoreCommandExecutor executor;
     private readonly ILogger logger;
 
     /// <summary>Creates a server.</summary>
@@ -108,12 +110,10 @@ public sealed partial class StateStoreServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(mqttClient);
         this.context = context;
         logger = (ILogger?)loggerFactory?.CreateLogger<StateStoreServer>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        executor = new CommandExecutor<byte[], byte[]>(context, mqttClient, StateStoreTopics.CommandName, new RawPayloadSerializer(), loggerFactory)
+        executor = new StateStoreCommandExecutor(context, mqttClient, loggerFactory)
         {
             RequestTopicPattern = StateStoreTopics.RequestTopic,
             ServiceGroupId = serviceGroupId,
-            RawRequestTimestamp = true,
-            TimestampFromResponseMetadata = true,
             OnCommandReceived = HandleAsync,
         };
     }
@@ -122,13 +122,13 @@ public sealed partial class StateStoreServer : IAsyncDisposable
     public Func<StateStoreCommand, CancellationToken, Task<StateStoreReply>>? OnCommandAsync { get; set; }
 
     /// <summary>The largest key in bytes (default 16 KiB); larger keys are answered <c>the quota has been exceeded</c>.</summary>
-    public int MaxKeyBytes { get; init; } = 16 * 1024;
+    public int MaxKeyBytes { get; init; } = StateStoreLimits.DefaultMaxKeyBytes;
 
     /// <summary>The largest value in bytes (default 1 MiB); larger values are answered <c>the quota has been exceeded</c>.</summary>
-    public int MaxValueBytes { get; init; } = 1024 * 1024;
+    public int MaxValueBytes { get; init; } = StateStoreLimits.DefaultMaxValueBytes;
 
     /// <summary>How far ahead of the wall clock <c>__ts</c> and <c>__ft</c> may be (default 1 minute).</summary>
-    public TimeSpan MaxClockDrift { get; init; } = HybridLogicalClock.DefaultMaxClockDrift;
+    public TimeSpan MaxClockDrift { get; init; } = StateStoreLimits.DefaultMaxClockDrift;
 
     /// <summary>Subscribes and starts serving.</summary>
     /// <param name="dispatchConcurrency">How many requests run at once (default 32).</param>
@@ -249,7 +249,7 @@ public sealed partial class StateStoreServer : IAsyncDisposable
             return StateStoreServiceError.TimestampMalformed;
         }
 
-        HybridLogicalClock? token = null;
+        HlcTimestamp? token = null;
         if (fencingToken is not null && !TryDecode(fencingToken, out token))
         {
             return StateStoreServiceError.TimestampMalformed;
@@ -285,21 +285,14 @@ public sealed partial class StateStoreServer : IAsyncDisposable
     private static bool TryParseMilliseconds(byte[] text, out long milliseconds) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out milliseconds) && milliseconds > 0;
 
-    private static bool TryDecode(string text, out HybridLogicalClock? clock)
+    private static bool TryDecode(string text, out HlcTimestamp? value)
     {
-        try
-        {
-            clock = HybridLogicalClock.DecodeFromString(AioUserProperties.Timestamp, text);
-            return true;
-        }
-        catch (AioProtocolException)
-        {
-            clock = null;
-            return false;
-        }
+        var valid = HlcTimestamp.TryParse(text, out var parsed);
+        value = valid ? parsed : null;
+        return valid;
     }
 
-    private async Task<ExtendedResponse<byte[]>> HandleAsync(ExtendedRequest<byte[]> request, CancellationToken cancellationToken)
+    private async Task<ExtendedResponse<StateStoreReply>> HandleAsync(ExtendedRequest<byte[]> request, CancellationToken cancellationToken)
     {
         var metadata = request.RequestMetadata;
         metadata.UserData.TryGetValue(AioUserProperties.Timestamp, out var timestamp);
@@ -316,8 +309,41 @@ public sealed partial class StateStoreServer : IAsyncDisposable
             reply = await OnCommandAsync!(command, cancellationToken).ConfigureAwait(false);
         }
 
-        var response = new CommandResponseMetadata { Timestamp = reply.Version };
-        return new ExtendedResponse<byte[]> { Response = reply.Payload.ToArray(), ResponseMetadata = response };
+        return ExtendedResponse<StateStoreReply>.CreateFromResponse(reply);
+    }
+
+    /// <summary>
+    /// The RPC executor with the state store's timestamp rules (services.md 1.4, 1.11): the request's <c>__ts</c> is neither
+    /// decoded nor merged into the clock but reaches the handler verbatim in the user data, to be validated with the state store's
+    /// own errors; a reply's <c>__ts</c> is the key version it carries (none on a GET miss or an error), never the clock.
+    /// </summary>
+    private sealed class StateStoreCommandExecutor(ApplicationContext context, IMqttPubSubClient mqttClient, ILoggerFactory? loggerFactory)
+        : CommandExecutor<byte[], StateStoreReply>(context, mqttClient, StateStoreTopics.CommandName, new ReplySerializer(), loggerFactory)
+    {
+        protected override bool StampsResponsesWithApplicationClock => false;
+
+        protected override HybridLogicalClock? ReadRequestTimestamp(string? encoded, IDictionary<string, string> userData)
+        {
+            if (encoded is not null)
+            {
+                userData[AioUserProperties.Timestamp] = encoded;
+            }
+
+            return null;
+        }
+
+        protected override HlcTimestamp? ResponseVersion(ExtendedResponse<StateStoreReply> response) => response.Response?.Version;
+    }
+
+    /// <summary>Raw bytes in (the RESP3 request), a <see cref="StateStoreReply"/>'s RESP3 bytes out.</summary>
+    private sealed class ReplySerializer : IPayloadSerializer
+    {
+        private readonly RawPayloadSerializer raw = new();
+
+        public SerializedPayloadContext ToBytes<T>(T? payload) => payload is StateStoreReply reply ? raw.ToBytes(reply.Payload) : raw.ToBytes(payload);
+
+        public T? FromBytes<T>(System.Buffers.ReadOnlySequence<byte> payload, string? contentType, MQTTnet.Protocol.MqttPayloadFormatIndicator formatIndicator) =>
+            raw.FromBytes<T>(payload, contentType, formatIndicator);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "State store request from {ClientId} rejected: {Error}")]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
@@ -27,10 +28,7 @@ public class TelemetryReceiver<T> : IAsyncDisposable
     private readonly IMqttPubSubClient mqttClient;
     private readonly IPayloadSerializer serializer;
     private readonly ILogger logger;
-    private readonly Lock gate = new();
-    private OrderedDispatcher? dispatcher;
-    private string? subscribeFilter;
-    private string? matchFilter;
+    private readonly InboundSubscription subscription;
 
     /// <summary>Creates a receiver.</summary>
     /// <param name="context">The application context (clock and time source).</param>
@@ -46,6 +44,8 @@ public class TelemetryReceiver<T> : IAsyncDisposable
         this.mqttClient = mqttClient;
         this.serializer = serializer;
         logger = (ILogger?)loggerFactory?.CreateLogger<TelemetryReceiver<T>>() ?? NullLogger.Instance;
+        subscription = new InboundSubscription(
+            mqttClient, "the telemetry receiver", "TelemetryReceiver", logger, args => () => Task.FromResult<Func<Task>?>(() => ProcessAsync(args)));
     }
 
     /// <summary>The callback: sender ID (<c>__srcId</c>, empty when absent), value and metadata.</summary>
@@ -78,98 +78,20 @@ public class TelemetryReceiver<T> : IAsyncDisposable
             throw AioProtocolException.ConfigurationInvalid(nameof(OnTelemetryReceived), null, "set the telemetry callback before starting");
         }
 
-        lock (gate)
-        {
-            if (dispatcher is not null)
-            {
-                return;
-            }
-
-            subscribeFilter = filter;
-            matchFilter = Common.TopicPattern.ResolveSubscribeFilter(TopicPattern, nameof(TopicPattern), TopicNamespace, TopicTokenMap);
-            dispatcher = new OrderedDispatcher(DispatchConcurrency, logger);
-        }
-
-        mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-        try
-        {
-            await EnvoySubscriptions.SubscribeAsync(mqttClient, filter, "the telemetry receiver", cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Leave the envoy unstarted so that a later StartAsync subscribes again.
-            await StopListeningAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        ProtocolLog.Subscribed(logger, "TelemetryReceiver", filter);
+        var topicFilter = Common.TopicPattern.ResolveSubscribeFilter(TopicPattern, nameof(TopicPattern), TopicNamespace, TopicTokenMap);
+        await subscription.StartAsync(filter, topicFilter, DispatchConcurrency, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Unsubscribes and stops delivering messages.</summary>
     /// <param name="cancellationToken">Cancels the unsubscribe.</param>
     /// <returns>A task that completes when the UNSUBACK arrived.</returns>
-    public async Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        OrderedDispatcher? running;
-        string? filter;
-        lock (gate)
-        {
-            running = dispatcher;
-            filter = subscribeFilter;
-            dispatcher = null;
-        }
-
-        if (running is null || filter is null)
-        {
-            return;
-        }
-
-        mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
-        await running.DisposeAsync().ConfigureAwait(false);
-        await EnvoySubscriptions.UnsubscribeAsync(mqttClient, filter, "the telemetry receiver", cancellationToken).ConfigureAwait(false);
-
-        ProtocolLog.Unsubscribed(logger, "TelemetryReceiver", filter);
-    }
+    public Task StopAsync(CancellationToken cancellationToken = default) => subscription.StopAsync(cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await StopListeningAsync().ConfigureAwait(false);
+        await subscription.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
-    }
-
-    private async Task StopListeningAsync()
-    {
-        OrderedDispatcher? running;
-        lock (gate)
-        {
-            running = dispatcher;
-            dispatcher = null;
-        }
-
-        if (running is not null)
-        {
-            mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
-            await running.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
-    {
-        var running = dispatcher;
-        var filter = matchFilter;
-        if (running is null || filter is null || !Common.TopicPattern.MatchesFilter(args.ApplicationMessage.Topic, filter))
-        {
-            return Task.CompletedTask;
-        }
-
-        args.AutoAcknowledge = false;
-        if (!running.Enqueue(() => Task.FromResult<Func<Task>?>(() => ProcessAsync(args))))
-        {
-            args.AutoAcknowledge = true;
-        }
-
-        return Task.CompletedTask;
     }
 
     private async Task ProcessAsync(MqttApplicationMessageReceivedEventArgs args)

@@ -17,13 +17,13 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     /// <summary>The name of the meter the broker's instruments are created on.</summary>
     public const string MeterName = "OrleansAio.Silo";
 
-    readonly EmbeddedMqttBrokerOptions _options;
-    readonly ILogger _logger;
-    readonly Meter _meter;
-    readonly Counter<long> _dropped;
-    readonly SharedSubscriptionRouter _router;
-    int _connectedClients;
-    bool _disposed;
+    private readonly EmbeddedMqttBrokerOptions options;
+    private readonly ILogger logger;
+    private readonly Meter meter;
+    private readonly Counter<long> dropped;
+    private readonly SharedSubscriptionRouter router;
+    private int connectedClients;
+    private bool disposed;
 
     /// <summary>Creates the broker (not yet listening: call <see cref="StartAsync"/>).</summary>
     /// <param name="options">Port, bind address and queue limits; validated here.</param>
@@ -35,14 +35,14 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         options.Validate();
 
-        _options = options;
-        _logger = loggerFactory.CreateLogger<EmbeddedMqttBroker>();
-        _meter = new Meter(MeterName);
-        _dropped = _meter.CreateCounter<long>(
+        this.options = options;
+        logger = loggerFactory.CreateLogger<EmbeddedMqttBroker>();
+        meter = new Meter(MeterName);
+        dropped = meter.CreateCounter<long>(
             "aio.broker.messages.dropped", unit: "{message}", description: "Messages dropped because a client session's queue was full.");
-        _meter.CreateObservableGauge(
+        meter.CreateObservableGauge(
             "aio.broker.clients.connected",
-            () => Volatile.Read(ref _connectedClients),
+            () => Volatile.Read(ref connectedClients),
             unit: "{client}",
             description: "MQTT clients connected to the embedded broker.");
 
@@ -58,18 +58,18 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
 
         Server = new MqttServerFactory().CreateMqttServer(builder.Build(), new MqttNetLoggerBridge(loggerFactory));
-        _router = new SharedSubscriptionRouter(loggerFactory.CreateLogger<SharedSubscriptionRouter>(), _meter);
-        _router.Attach(Server);
+        router = new SharedSubscriptionRouter(loggerFactory.CreateLogger<SharedSubscriptionRouter>(), meter);
+        router.Attach(Server);
         Server.ClientConnectedAsync += _ =>
         {
-            Interlocked.Increment(ref _connectedClients);
+            Interlocked.Increment(ref connectedClients);
             return Task.CompletedTask;
         };
         Server.ClientDisconnectedAsync += args =>
         {
             if (args.DisconnectType != MqttClientDisconnectType.Takeover)
             {
-                Interlocked.Decrement(ref _connectedClients);
+                Interlocked.Decrement(ref connectedClients);
             }
 
             return Task.CompletedTask;
@@ -85,10 +85,10 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     public MqttServer Server { get; }
 
     /// <summary>The TCP port the broker listens on.</summary>
-    public int Port => _options.Port;
+    public int Port => options.Port;
 
     /// <summary>The shared-subscription router (internal: tests inspect group membership).</summary>
-    internal SharedSubscriptionRouter Router => _router;
+    internal SharedSubscriptionRouter Router => router;
 
     /// <summary>Starts listening.</summary>
     /// <param name="cancellationToken">Cancels waiting; MQTTnet's start itself is not cancellable.</param>
@@ -97,7 +97,7 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     /// </exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
@@ -109,7 +109,7 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
             throw new EmbeddedBrokerException(
                 EmbeddedBrokerErrorKind.PortInUse,
                 Port,
-                $"The embedded MQTT broker cannot listen on {_options.BindAddress}:{Port}: the port is already in use.",
+                $"The embedded MQTT broker cannot listen on {options.BindAddress}:{Port}: the port is already in use.",
                 exception);
         }
         catch (Exception exception) when (exception is not OperationCanceledException and not EmbeddedBrokerException)
@@ -118,11 +118,11 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
             throw new EmbeddedBrokerException(
                 EmbeddedBrokerErrorKind.StartFailed,
                 Port,
-                $"The embedded MQTT broker failed to start on {_options.BindAddress}:{Port}: {exception.Message}",
+                $"The embedded MQTT broker failed to start on {options.BindAddress}:{Port}: {exception.Message}",
                 exception);
         }
 
-        BrokerLog.Started(_logger, _options.BindAddress, Port);
+        BrokerLog.Started(logger, options.BindAddress, Port);
     }
 
     /// <summary>Disconnects every client and stops listening. Persistent sessions stay in memory until the broker is disposed.</summary>
@@ -135,21 +135,21 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
         }
 
         await Server.StopAsync(new MqttServerStopOptions()).WaitAsync(cancellationToken).ConfigureAwait(false);
-        BrokerLog.Stopped(_logger, Port);
+        BrokerLog.Stopped(logger, Port);
     }
 
     /// <summary>Stops the broker if it runs and releases the server and the meter.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        if (disposed)
         {
             return;
         }
 
-        _disposed = true;
+        disposed = true;
         await StopQuietlyAsync().ConfigureAwait(false);
         Server.Dispose();
-        _meter.Dispose();
+        meter.Dispose();
     }
 
     async Task StopQuietlyAsync()
@@ -192,15 +192,15 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     {
         if (args.IsDropped)
         {
-            _dropped.Add(1);
+            dropped.Add(1);
             BrokerLog.MessageDropped(
-                _logger,
+                logger,
                 args.ApplicationMessage.Topic,
                 (int)args.ApplicationMessage.QualityOfServiceLevel,
                 args.ReceiverClientId,
                 args.SenderClientId,
-                _options.MaxPendingMessagesPerClient,
-                _options.PendingMessagesOverflowStrategy.ToString());
+                options.MaxPendingMessagesPerClient,
+                options.PendingMessagesOverflowStrategy.ToString());
         }
 
         return Task.CompletedTask;
@@ -208,8 +208,8 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
 
     Task OnQueuedMessageOverwrittenAsync(QueueMessageOverwrittenEventArgs args)
     {
-        _dropped.Add(1);
-        BrokerLog.OldestMessageDropped(_logger, args.ReceiverClientId, _options.MaxPendingMessagesPerClient);
+        dropped.Add(1);
+        BrokerLog.OldestMessageDropped(logger, args.ReceiverClientId, options.MaxPendingMessagesPerClient);
         return Task.CompletedTask;
     }
 }

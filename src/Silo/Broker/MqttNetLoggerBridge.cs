@@ -11,8 +11,8 @@ namespace OrleansAio.Silo.Broker;
 /// </summary>
 internal sealed class MqttNetLoggerBridge(ILoggerFactory loggerFactory) : IMqttNetLogger
 {
-    readonly ILoggerFactory _loggerFactory = loggerFactory;
-    readonly System.Collections.Concurrent.ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
+    private readonly ILoggerFactory loggerFactory = loggerFactory;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ILogger> loggers = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public bool IsEnabled => true;
@@ -28,7 +28,7 @@ internal sealed class MqttNetLoggerBridge(ILoggerFactory loggerFactory) : IMqttN
             _ => LogLevel.Error,
         };
 
-        var logger = _loggers.GetOrAdd(source ?? "MqttServer", static (s, factory) => factory.CreateLogger("MQTTnet." + s), _loggerFactory);
+        var logger = loggers.GetOrAdd(source ?? "MqttServer", static (s, factory) => factory.CreateLogger("MQTTnet." + s), loggerFactory);
         if (!logger.IsEnabled(level))
         {
             return;

@@ -22,33 +22,33 @@ namespace OrleansAio.Silo.Broker;
 /// </remarks>
 internal sealed class SharedSubscriptionRouter
 {
-    readonly Lock _gate = new();
-    readonly Dictionary<string, ClientState> _clients = new(StringComparer.Ordinal);
-    readonly Dictionary<SharedSubscriptionFilter, ShareGroup> _groups = [];
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, ClientState> clients = new(StringComparer.Ordinal);
+    private readonly Dictionary<SharedSubscriptionFilter, ShareGroup> groups = [];
 
     // Topic filter instances rewritten by the inbound interceptor: MQTTnet hands the same instance to the subscription
     // interceptor and to ClientSubscribedTopicAsync, which is how a rewritten filter is told apart from a plain one.
-    readonly ConditionalWeakTable<MqttTopicFilter, object> _rewrittenFilters = new();
+    private readonly ConditionalWeakTable<MqttTopicFilter, object> rewrittenFilters = new();
 
     // One choice of members per published message: MQTTnet passes the same MqttApplicationMessage to every receiver.
-    readonly ConditionalWeakTable<MqttApplicationMessage, MessageRouting> _routings = new();
+    private readonly ConditionalWeakTable<MqttApplicationMessage, MessageRouting> routings = new();
 
     // MQTTnet processes the filters of one SUBSCRIBE ordered by QoS (highest first) and lists the SUBACK reason codes in that
     // order, not in the packet's order. For packets with mixed QoS the permutation is kept here and the SUBACK restored.
-    readonly System.Collections.Concurrent.ConcurrentDictionary<(string ClientId, ushort PacketIdentifier), int[]> _subAckOrders = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string ClientId, ushort PacketIdentifier), int[]> subAckOrders = new();
 
-    readonly ILogger _logger;
-    readonly Counter<long> _routedToGroups;
+    private readonly ILogger logger;
+    private readonly Counter<long> routedToGroups;
 
-    static readonly object InvalidMarker = new();
+    private static readonly object InvalidMarker = new();
 
     /// <summary>Creates a router; call <see cref="Attach"/> to hook it into a server.</summary>
     /// <param name="logger">Where membership changes and refused share names are logged.</param>
     /// <param name="meter">The meter the routed-message counter is created on.</param>
     public SharedSubscriptionRouter(ILogger logger, Meter meter)
     {
-        _logger = logger;
-        _routedToGroups = meter.CreateCounter<long>(
+        this.logger = logger;
+        routedToGroups = meter.CreateCounter<long>(
             "aio.broker.shared.routed",
             unit: "{message}",
             description: "Messages delivered to one member of a shared subscription group (one per group and message).");
@@ -74,9 +74,9 @@ internal sealed class SharedSubscriptionRouter
     /// <param name="filter">The topic filter.</param>
     public IReadOnlyList<string> GetMembers(string group, string filter)
     {
-        lock (_gate)
+        lock (gate)
         {
-            return _groups.TryGetValue(new SharedSubscriptionFilter(group, filter), out var shareGroup) ? [.. shareGroup.Members] : [];
+            return groups.TryGetValue(new SharedSubscriptionFilter(group, filter), out var shareGroup) ? [.. shareGroup.Members] : [];
         }
     }
 
@@ -93,9 +93,9 @@ internal sealed class SharedSubscriptionRouter
             case MqttDisconnectPacket:
                 // Stop choosing this member now rather than when MQTTnet reports the disconnect (after it has deleted a
                 // non-persistent session, which would lose messages chosen for it in between).
-                lock (_gate)
+                lock (gate)
                 {
-                    if (_clients.TryGetValue(args.ClientId, out var client))
+                    if (clients.TryGetValue(args.ClientId, out var client))
                     {
                         client.IsConnected = false;
                     }
@@ -119,8 +119,8 @@ internal sealed class SharedSubscriptionRouter
 
             if (!SharedSubscriptionFilter.TryParse(topicFilter.Topic, out var shared, out var error))
             {
-                BrokerLog.InvalidShareName(_logger, clientId, error);
-                _rewrittenFilters.AddOrUpdate(topicFilter, InvalidMarker);
+                BrokerLog.InvalidShareName(logger, clientId, error);
+                rewrittenFilters.AddOrUpdate(topicFilter, InvalidMarker);
 
                 // MQTTnet refuses anything that starts with "$share/" before calling the subscription interceptor; drop the
                 // leading '$' so the interceptor runs and answers 0x8F for this filter.
@@ -128,7 +128,7 @@ internal sealed class SharedSubscriptionRouter
                 continue;
             }
 
-            _rewrittenFilters.AddOrUpdate(topicFilter, shared);
+            rewrittenFilters.AddOrUpdate(topicFilter, shared);
             topicFilter.Topic = shared.Filter;
 
             // MQTT 5 §4.8.2: retained messages are not sent to a shared subscription when it is established.
@@ -146,12 +146,12 @@ internal sealed class SharedSubscriptionRouter
 
         // The same stable ordering MQTTnet applies (OrderByDescending keeps packet order among equal QoS).
         var processingOrder = Enumerable.Range(0, filters.Count).OrderByDescending(i => filters[i].QualityOfServiceLevel).ToArray();
-        _subAckOrders[(clientId, packet.PacketIdentifier)] = processingOrder;
+        subAckOrders[(clientId, packet.PacketIdentifier)] = processingOrder;
     }
 
     void RestoreSubAckOrder(string clientId, MqttSubAckPacket subAck)
     {
-        if (!_subAckOrders.TryRemove((clientId, subAck.PacketIdentifier), out var processingOrder) ||
+        if (!subAckOrders.TryRemove((clientId, subAck.PacketIdentifier), out var processingOrder) ||
             subAck.ReasonCodes is null || subAck.ReasonCodes.Count != processingOrder.Length)
         {
             return;
@@ -178,9 +178,9 @@ internal sealed class SharedSubscriptionRouter
                 continue;
             }
 
-            lock (_gate)
+            lock (gate)
             {
-                if (!_clients.TryGetValue(clientId, out var client) || !client.Memberships.ContainsKey(shared))
+                if (!clients.TryGetValue(clientId, out var client) || !client.Memberships.ContainsKey(shared))
                 {
                     continue;
                 }
@@ -189,7 +189,7 @@ internal sealed class SharedSubscriptionRouter
                 client.PendingSharedUnsubscribes.Add(shared.Filter);
             }
 
-            BrokerLog.MemberLeft(_logger, clientId, shared.Group, shared.Filter);
+            BrokerLog.MemberLeft(logger, clientId, shared.Group, shared.Filter);
             filters[i] = shared.Filter;
         }
     }
@@ -215,7 +215,7 @@ internal sealed class SharedSubscriptionRouter
 
     Task OnInterceptingSubscriptionAsync(InterceptingSubscriptionEventArgs args)
     {
-        if (_rewrittenFilters.TryGetValue(args.TopicFilter, out var marker) && ReferenceEquals(marker, InvalidMarker))
+        if (rewrittenFilters.TryGetValue(args.TopicFilter, out var marker) && ReferenceEquals(marker, InvalidMarker))
         {
             args.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
             args.ProcessSubscription = false;
@@ -226,8 +226,8 @@ internal sealed class SharedSubscriptionRouter
 
     Task OnClientSubscribedTopicAsync(ClientSubscribedTopicEventArgs args)
     {
-        var isShared = _rewrittenFilters.TryGetValue(args.TopicFilter, out var marker) && marker is SharedSubscriptionFilter;
-        lock (_gate)
+        var isShared = rewrittenFilters.TryGetValue(args.TopicFilter, out var marker) && marker is SharedSubscriptionFilter;
+        lock (gate)
         {
             var client = GetOrAddClient(args.ClientId);
             if (isShared)
@@ -250,7 +250,7 @@ internal sealed class SharedSubscriptionRouter
         if (isShared)
         {
             var shared = (SharedSubscriptionFilter)marker!;
-            BrokerLog.MemberJoined(_logger, args.ClientId, shared.Group, shared.Filter);
+            BrokerLog.MemberJoined(logger, args.ClientId, shared.Group, shared.Filter);
         }
 
         return Task.CompletedTask;
@@ -258,9 +258,9 @@ internal sealed class SharedSubscriptionRouter
 
     Task OnInterceptingUnsubscriptionAsync(InterceptingUnsubscriptionEventArgs args)
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (!_clients.TryGetValue(args.ClientId, out var client))
+            if (!clients.TryGetValue(args.ClientId, out var client))
             {
                 return Task.CompletedTask;
             }
@@ -285,9 +285,9 @@ internal sealed class SharedSubscriptionRouter
     Task OnInterceptingClientEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
     {
         var topic = args.ApplicationMessage.Topic;
-        lock (_gate)
+        lock (gate)
         {
-            if (!_clients.TryGetValue(args.ReceiverClientId, out var receiver) || receiver.Memberships.Count == 0)
+            if (!clients.TryGetValue(args.ReceiverClientId, out var receiver) || receiver.Memberships.Count == 0)
             {
                 return Task.CompletedTask;
             }
@@ -300,7 +300,7 @@ internal sealed class SharedSubscriptionRouter
                 }
             }
 
-            var routing = _routings.GetValue(args.ApplicationMessage, ChooseMembers);
+            var routing = routings.GetValue(args.ApplicationMessage, ChooseMembers);
             foreach (var membership in receiver.Memberships.Keys)
             {
                 if (routing.Chosen.TryGetValue(membership, out var chosen) && string.Equals(chosen, args.ReceiverClientId, StringComparison.Ordinal))
@@ -315,19 +315,19 @@ internal sealed class SharedSubscriptionRouter
         return Task.CompletedTask;
     }
 
-    // Called under _gate, once per message.
+    // Called under gate, once per message.
     MessageRouting ChooseMembers(MqttApplicationMessage message)
     {
         var routing = new MessageRouting();
-        foreach (var (key, group) in _groups)
+        foreach (var (key, group) in groups)
         {
             if (group.Members.Count == 0 || MqttTopicFilterComparer.Compare(message.Topic, key.Filter) != MqttTopicFilterCompareResult.IsMatch)
             {
                 continue;
             }
 
-            routing.Chosen[key] = group.ChooseNext(id => _clients.TryGetValue(id, out var c) && c.IsConnected);
-            _routedToGroups.Add(1, new KeyValuePair<string, object?>("group", key.Group));
+            routing.Chosen[key] = group.ChooseNext(id => clients.TryGetValue(id, out var c) && c.IsConnected);
+            routedToGroups.Add(1, new KeyValuePair<string, object?>("group", key.Group));
         }
 
         return routing;
@@ -335,7 +335,7 @@ internal sealed class SharedSubscriptionRouter
 
     Task OnClientConnectedAsync(ClientConnectedEventArgs args)
     {
-        lock (_gate)
+        lock (gate)
         {
             GetOrAddClient(args.ClientId).IsConnected = true;
         }
@@ -353,14 +353,14 @@ internal sealed class SharedSubscriptionRouter
 
         // A SUBSCRIBE whose SUBACK never went out.
         ForgetSubAckOrders(args.ClientId);
-        lock (_gate)
+        lock (gate)
         {
-            if (_clients.TryGetValue(args.ClientId, out var client))
+            if (clients.TryGetValue(args.ClientId, out var client))
             {
                 client.IsConnected = false;
                 if (client.Memberships.Count == 0 && client.PlainFilters.Count == 0)
                 {
-                    _clients.Remove(args.ClientId);
+                    clients.Remove(args.ClientId);
                 }
             }
         }
@@ -370,11 +370,11 @@ internal sealed class SharedSubscriptionRouter
 
     void ForgetSubAckOrders(string clientId)
     {
-        foreach (var key in _subAckOrders.Keys)
+        foreach (var key in subAckOrders.Keys)
         {
             if (string.Equals(key.ClientId, clientId, StringComparison.Ordinal))
             {
-                _subAckOrders.TryRemove(key, out _);
+                subAckOrders.TryRemove(key, out _);
             }
         }
     }
@@ -387,9 +387,9 @@ internal sealed class SharedSubscriptionRouter
 
     void ForgetClient(string clientId)
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (!_clients.TryGetValue(clientId, out var client))
+            if (!clients.TryGetValue(clientId, out var client))
             {
                 return;
             }
@@ -403,44 +403,44 @@ internal sealed class SharedSubscriptionRouter
             client.PendingSharedUnsubscribes.Clear();
             if (!client.IsConnected)
             {
-                _clients.Remove(clientId);
+                clients.Remove(clientId);
             }
         }
     }
 
-    // Called under _gate.
+    // Called under gate.
     void RemoveMembership(string clientId, ClientState client, SharedSubscriptionFilter shared)
     {
         client.Memberships.Remove(shared);
-        if (_groups.TryGetValue(shared, out var group))
+        if (groups.TryGetValue(shared, out var group))
         {
             group.Members.Remove(clientId);
             if (group.Members.Count == 0)
             {
-                _groups.Remove(shared);
+                groups.Remove(shared);
             }
         }
     }
 
-    // Called under _gate.
+    // Called under gate.
     ClientState GetOrAddClient(string clientId)
     {
-        if (!_clients.TryGetValue(clientId, out var client))
+        if (!clients.TryGetValue(clientId, out var client))
         {
             client = new ClientState();
-            _clients.Add(clientId, client);
+            clients.Add(clientId, client);
         }
 
         return client;
     }
 
-    // Called under _gate.
+    // Called under gate.
     ShareGroup GetOrAddGroup(SharedSubscriptionFilter shared)
     {
-        if (!_groups.TryGetValue(shared, out var group))
+        if (!groups.TryGetValue(shared, out var group))
         {
             group = new ShareGroup();
-            _groups.Add(shared, group);
+            groups.Add(shared, group);
         }
 
         return group;
@@ -478,7 +478,7 @@ internal sealed class SharedSubscriptionRouter
 
     sealed class ShareGroup
     {
-        int _next;
+        private int next;
 
         public List<string> Members { get; } = [];
 
@@ -489,16 +489,16 @@ internal sealed class SharedSubscriptionRouter
             var count = Members.Count;
             for (var i = 0; i < count; i++)
             {
-                var candidate = Members[(_next + i) % count];
+                var candidate = Members[(next + i) % count];
                 if (isConnected(candidate))
                 {
-                    _next = (_next + i + 1) % count;
+                    next = (next + i + 1) % count;
                     return candidate;
                 }
             }
 
-            var fallback = Members[_next % count];
-            _next = (_next + 1) % count;
+            var fallback = Members[next % count];
+            next = (next + 1) % count;
             return fallback;
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using OrleansAio.Client.EdgeRegistry;
 using OrleansAio.Grains.EdgeRegistry;
 using OrleansAio.GrainsInterfaces.EdgeRegistry;
 using OrleansAio.Protocol.Common;
@@ -7,7 +8,7 @@ using OrleansAio.Protocol.EdgeRegistry;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
-using static OrleansAio.Grains.EdgeRegistry.EdgeRegistryWireMapping;
+using static OrleansAio.Client.EdgeRegistry.EdgeRegistryWireMapping;
 
 namespace OrleansAio.Silo.EdgeRegistry;
 
@@ -33,20 +34,20 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
     private readonly List<(Func<CancellationToken, Task> Start, Func<CancellationToken, Task> Stop, IAsyncDisposable Executor)> executors = [];
 
     /// <summary>Creates the endpoint on the silo's MQTT session.</summary>
-    /// <param name="services">Resolves the silo's <see cref="TimeProvider"/>.</param>
+    /// <param name="context">The silo's application context (clock and time source).</param>
     /// <param name="grainFactory">Reaches the registry grains.</param>
     /// <param name="mqttClient">The silo's shared MQTT session.</param>
     /// <param name="options">The default Group.</param>
     /// <param name="loggerFactory">Logging.</param>
-    public EdgeRegistryEndpoint(IServiceProvider services, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, IOptions<EdgeRegistryOptions> options, ILoggerFactory loggerFactory)
+    public EdgeRegistryEndpoint(ApplicationContext context, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, IOptions<EdgeRegistryOptions> options, ILoggerFactory loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         this.mqttClient = mqttClient;
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<EdgeRegistryEndpoint>();
-        context = new ApplicationContext(services.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System);
+        this.context = context;
         registry = new ClusterEdgeRegistryClient(grainFactory, options.Value.DefaultGroupId);
 
         Output<GroupAttributes, Group>("createGroup", EdgeRegistryTopics.CreateGroup, (r, t, ct) =>

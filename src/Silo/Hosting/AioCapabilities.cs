@@ -1,5 +1,5 @@
-using OrleansAio.Grains.Leasing;
 using OrleansAio.Silo.EdgeRegistry.Hosting;
+using OrleansAio.Silo.Leasing;
 using OrleansAio.Silo.SchemaRegistry.Hosting;
 using OrleansAio.Silo.StateStore;
 

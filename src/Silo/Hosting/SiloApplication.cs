@@ -326,9 +326,17 @@ public sealed partial class SiloApplication : IAsyncDisposable
     {
         null => null,
         SiloStartupException startup => startup,
+        OptionsValidationException invalid => FromValidation(invalid),
         AggregateException aggregate => aggregate.InnerExceptions.Select(FindStartupException).FirstOrDefault(e => e is not null),
         _ => FindStartupException(exception.InnerException),
     };
+
+    // A capability's options (AioOptions.AddAioOptions) failed ValidateOnStart: the failure names the setting.
+    private static SiloStartupException FromValidation(OptionsValidationException invalid)
+    {
+        var (setting, problem) = AioOptions.SplitFailure(invalid.Failures.FirstOrDefault() ?? invalid.Message);
+        return new SiloStartupException(setting.Length > 0 ? setting : invalid.OptionsName, problem, invalid);
+    }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Session;
@@ -31,6 +33,21 @@ public static class MqttConnectionSiloBuilderExtensions
         silo.Services.AddSingleton<IMqttPubSubClient>(sp => sp.GetRequiredService<SiloMqttConnection>().Client);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMqttConnection>());
         silo.Services.AddHealthChecks().AddCheck<SiloMqttConnection>("mqtt");
+        silo.Services.AddAioApplicationContext();
         return silo;
+    }
+
+    /// <summary>
+    /// Registers the silo's one <see cref="ApplicationContext"/> (the application hybrid logical clock and the time source every
+    /// envoy of the silo shares) unless one is registered.
+    /// </summary>
+    /// <param name="services">The silo's services.</param>
+    /// <returns>The same services.</returns>
+    public static IServiceCollection AddAioApplicationContext(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new ApplicationContext(sp.GetRequiredService<TimeProvider>()));
+        return services;
     }
 }

@@ -2,6 +2,7 @@ using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
+using OrleansAio.Protocol.Serialization;
 
 namespace OrleansAio.Silo.Rpc;
 
@@ -41,7 +42,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
         logger = loggerFactory.CreateLogger<CommandExecutorHost<TReq, TResp, TGrain>>();
         var tokens = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal);
         tokens.TryAdd("commandName", commandName);
-        executor = new CommandExecutor<TReq, TResp>(context, mqttClient, commandName, options.Serializer, loggerFactory)
+        executor = new RoutedCommandExecutor(options.KeyToken, context, mqttClient, commandName, options.Serializer, loggerFactory)
         {
             RequestTopicPattern = options.RequestTopicPattern,
             TopicNamespace = options.TopicNamespace,
@@ -88,11 +89,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
     private async Task<ExtendedResponse<TResp>> ExecuteAsync(ExtendedRequest<TReq> request, CancellationToken cancellationToken)
     {
         var metadata = request.RequestMetadata;
-        if (!metadata.TopicTokens.TryGetValue(options.KeyToken, out var key) || string.IsNullOrEmpty(key))
-        {
-            throw AioProtocolException.ConfigurationInvalid(options.KeyToken, metadata.Topic, $"the request topic '{metadata.Topic}' has no value for the key token");
-        }
-
+        var key = metadata.TopicTokens[options.KeyToken];
         var grain = grainFactory.GetGrain<TGrain>(key);
         var grainRequest = new AioCommandRequest<TReq>(
             commandName,
@@ -112,6 +109,21 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
         }
 
         return new ExtendedResponse<TResp> { Response = response.Response, ResponseMetadata = responseMetadata };
+    }
+
+    /// <summary>The command's executor: a request whose topic has no value for the key token is a 400 (nothing to route it to).</summary>
+    private sealed class RoutedCommandExecutor(
+        string keyToken, ApplicationContext context, IMqttPubSubClient mqttClient, string commandName, IPayloadSerializer serializer, ILoggerFactory loggerFactory)
+        : CommandExecutor<TReq, TResp>(context, mqttClient, commandName, serializer, loggerFactory)
+    {
+        protected override AioProtocolException? ValidateRequest(ExtendedRequest<TReq> request)
+        {
+            var metadata = request.RequestMetadata;
+            return metadata.TopicTokens.TryGetValue(keyToken, out var key) && !string.IsNullOrEmpty(key)
+                ? null
+                : AioProtocolException.HeaderInvalid(
+                    keyToken, metadata.Topic, message: $"The request topic '{metadata.Topic}' has no value for the key token '{keyToken}'");
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command '{CommandName}' served on '{Pattern}' in group '{Group}' by {Grain} grains")]

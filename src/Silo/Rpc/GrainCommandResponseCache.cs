@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using MQTTnet.Protocol;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Rpc;
@@ -17,8 +16,6 @@ namespace OrleansAio.Silo.Rpc;
 internal sealed partial class GrainCommandResponseCache(IGrainFactory grainFactory, string commandName, TimeProvider timeProvider, ILogger logger)
     : ICommandResponseCache
 {
-    private readonly ConcurrentDictionary<CommandCacheKey, TaskCompletionSource<CachedCommandResponse?>> local = new();
-
     /// <summary>The grain key of a dedup entry: unambiguous for any command name and topic.</summary>
     /// <param name="commandName">The command name.</param>
     /// <param name="key">The spec's dedup key.</param>
@@ -38,14 +35,14 @@ internal sealed partial class GrainCommandResponseCache(IGrainFactory grainFacto
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogCacheUnavailable(ex, commandName, key.CorrelationData);
-            return NewEntry(key);
+            return NewEntry();
         }
 
         return lookup.State switch
         {
             CacheEntryState.Completed => new CommandCacheLookup(false, Task.FromResult(FromGrain(lookup.Response))),
             CacheEntryState.Pending => new CommandCacheLookup(false, WaitAsync(grain, key, expiresAt)),
-            _ => NewEntry(key),
+            _ => NewEntry(),
         };
     }
 
@@ -60,20 +57,10 @@ internal sealed partial class GrainCommandResponseCache(IGrainFactory grainFacto
         {
             LogCacheUnavailable(ex, commandName, key.CorrelationData);
         }
-        finally
-        {
-            if (local.TryRemove(key, out var entry))
-            {
-                entry.TrySetResult(response);
-            }
-        }
     }
 
-    private CommandCacheLookup NewEntry(CommandCacheKey key)
-    {
-        var entry = local.GetOrAdd(key, _ => new TaskCompletionSource<CachedCommandResponse?>(TaskCreationOptions.RunContinuationsAsynchronously));
-        return new CommandCacheLookup(true, entry.Task);
-    }
+    // The executor that registered a new entry executes the request itself and never awaits the entry's response.
+    private static CommandCacheLookup NewEntry() => new(true, Task.FromResult<CachedCommandResponse?>(null));
 
     private async Task<CachedCommandResponse?> WaitAsync(ICommandResponseCacheGrain grain, CommandCacheKey key, DateTimeOffset expiresAt)
     {
@@ -102,15 +89,19 @@ internal sealed partial class GrainCommandResponseCache(IGrainFactory grainFacto
             response.Payload.ToArray(),
             response.ContentType,
             (int)response.PayloadFormatIndicator,
-            response.UserProperties.Select(p => new CachedResponseProperty(p.Key, p.Value)).ToArray());
+            response.UserProperties.Select(p => new CachedResponseProperty(p.Key, p.Value)).ToArray(),
+            (int)response.Status,
+            response.Version);
 
     private static CachedCommandResponse? FromGrain(CachedResponse? response) => response is null
         ? null
         : new CachedCommandResponse(
+            (CommandStatusCode)response.Status,
             response.Payload,
             response.ContentType,
             (MqttPayloadFormatIndicator)response.PayloadFormatIndicator,
-            [.. response.UserProperties.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))]);
+            [.. response.UserProperties.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))],
+            response.Version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The cluster-wide response cache of command '{CommandName}' is unavailable for request {CorrelationData}; executing without cluster-wide dedup")]
     private partial void LogCacheUnavailable(Exception exception, string commandName, string correlationData);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.SchemaRegistry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
@@ -28,17 +29,15 @@ public sealed partial class SchemaRegistryEndpoint : ILifecycleParticipant<ISilo
     private readonly CommandExecutor<JsonElement, SchemaRegistryResponse> getExecutor;
 
     /// <summary>Creates the endpoint on the silo's MQTT session.</summary>
-    /// <param name="services">Resolves the silo's <see cref="TimeProvider"/>, when registered.</param>
+    /// <param name="context">The silo's application context (clock and time source).</param>
     /// <param name="grainFactory">Reaches the registry grains.</param>
     /// <param name="mqttClient">The silo's shared MQTT session.</param>
     /// <param name="loggerFactory">Logging.</param>
-    public SchemaRegistryEndpoint(IServiceProvider services, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, ILoggerFactory loggerFactory)
+    public SchemaRegistryEndpoint(ApplicationContext context, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, ILoggerFactory loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         this.grainFactory = grainFactory;
         logger = loggerFactory.CreateLogger<SchemaRegistryEndpoint>();
-        var context = new ApplicationContext(services.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System);
         var serializer = new JsonPayloadSerializer();
         putExecutor = new CommandExecutor<JsonElement, SchemaRegistryResponse>(context, mqttClient, SchemaRegistryTopics.PutCommandName, serializer, loggerFactory)
         {

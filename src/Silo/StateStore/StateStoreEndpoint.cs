@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using MQTTnet.Server;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Grains.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
@@ -24,6 +26,7 @@ public sealed partial class StateStoreEndpoint(
     IServiceProvider services,
     IGrainFactory grainFactory,
     IMqttPubSubClient mqttClient,
+    ApplicationContext context,
     IOptions<StateStoreOptions> options,
     ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>, IStateStoreNotificationSink
 {
@@ -73,8 +76,7 @@ public sealed partial class StateStoreEndpoint(
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var timeProvider = services.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System;
-        server = new StateStoreServer(new ApplicationContext(timeProvider), mqttClient, loggerFactory, ServiceGroupId)
+        server = new StateStoreServer(context, mqttClient, loggerFactory, ServiceGroupId)
         {
             MaxKeyBytes = settings.MaxKeyBytes,
             MaxValueBytes = settings.MaxValueBytes,
@@ -117,28 +119,22 @@ public sealed partial class StateStoreEndpoint(
     {
         var grainKey = StateStoreGrainKey.ToGrainKey(command.Key);
         var grain = grainFactory.GetGrain<IStateStoreKeyGrain>(grainKey);
-        var timestamp = command.RequestTimestamp.ToHlcTimestamp();
-        var token = command.FencingToken?.ToHlcTimestamp();
+        var timestamp = command.RequestTimestamp;
+        var token = command.FencingToken;
         switch (command.Kind)
         {
             case StateStoreCommandKind.Set:
             {
-                var condition = command.Condition switch
-                {
-                    SetCondition.OnlyIfDoesNotExist => StateStoreCondition.OnlyIfNotSet,
-                    SetCondition.OnlyIfEqualOrDoesNotExist => StateStoreCondition.OnlyIfEqualOrNotSet,
-                    _ => StateStoreCondition.Always,
-                };
-                var result = await grain.SetAsync(new StateStoreSetRequest(command.Value!, condition, command.ExpiryMilliseconds, token, timestamp)).ConfigureAwait(false);
+                var result = await grain.SetAsync(new StateStoreSetRequest(command.Value!, command.Condition, command.ExpiryMilliseconds, token, timestamp)).ConfigureAwait(false);
                 return result.Error is { } error
-                    ? StateStoreReply.Error(error.ToServiceError())
-                    : result.Applied ? StateStoreReply.Ok(Clock(result.Version)) : StateStoreReply.Integer(-1, Clock(result.Version));
+                    ? StateStoreReply.Error(error)
+                    : result.Applied ? StateStoreReply.Ok(result.Version) : StateStoreReply.Integer(-1, result.Version);
             }
 
             case StateStoreCommandKind.Get:
             {
                 var result = await grain.GetAsync().ConfigureAwait(false);
-                return result.Value is null ? StateStoreReply.NotFound() : StateStoreReply.Value(result.Value, Clock(result.Version)!);
+                return result.Value is null ? StateStoreReply.NotFound() : StateStoreReply.Value(result.Value, result.Version!);
             }
 
             case StateStoreCommandKind.Delete:
@@ -149,8 +145,8 @@ public sealed partial class StateStoreEndpoint(
                     ? await grain.DeleteAsync(request).ConfigureAwait(false)
                     : await grain.VDeleteAsync(command.Value!, request).ConfigureAwait(false);
                 return result.Error is { } error
-                    ? StateStoreReply.Error(error.ToServiceError())
-                    : StateStoreReply.Integer(result.DeletedCount, Clock(result.Version));
+                    ? StateStoreReply.Error(error)
+                    : StateStoreReply.Integer(result.DeletedCount, result.Version);
             }
 
             case StateStoreCommandKind.KeyNotify:
@@ -181,8 +177,6 @@ public sealed partial class StateStoreEndpoint(
                 return StateStoreReply.Error(StateStoreServiceError.UnknownCommand);
         }
     }
-
-    private static HybridLogicalClock? Clock(HlcTimestamp? version) => version?.ToHybridLogicalClock();
 
     private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)
     {

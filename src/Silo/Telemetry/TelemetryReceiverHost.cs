@@ -65,6 +65,11 @@ internal sealed partial class TelemetryReceiverHost<T> : ILifecycleParticipant<I
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!registration.Receive)
+        {
+            return;
+        }
+
         await receiver.StartAsync(cancellationToken);
         LogStarted(registration.TelemetryName, registration.TopicPattern, registration.EffectiveServiceGroupId);
     }

@@ -12,19 +12,19 @@ namespace OrleansAio.Tests.Broker;
 /// <summary>Behaviour of the embedded broker beyond the shared subscription contract.</summary>
 public sealed class EmbeddedMqttBrokerTests(EmbeddedBrokerFixture fixture) : IClassFixture<EmbeddedBrokerFixture>, IAsyncLifetime
 {
-    int _errorsBefore;
+    private int errorsBefore;
 
     /// <inheritdoc />
     public ValueTask InitializeAsync()
     {
-        _errorsBefore = fixture.Errors.Count;
+        errorsBefore = fixture.Errors.Count;
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        Assert.Empty(fixture.Errors.Skip(_errorsBefore));
+        Assert.Empty(fixture.Errors.Skip(errorsBefore));
         return ValueTask.CompletedTask;
     }
 

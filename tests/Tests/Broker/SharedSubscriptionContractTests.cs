@@ -163,19 +163,19 @@ public abstract class SharedSubscriptionContractTests
 public sealed class EmbeddedBrokerSharedSubscriptionTests(EmbeddedBrokerFixture fixture)
     : SharedSubscriptionContractTests, IClassFixture<EmbeddedBrokerFixture>, IAsyncLifetime
 {
-    int _errorsBefore;
+    private int errorsBefore;
 
     /// <inheritdoc />
     public ValueTask InitializeAsync()
     {
-        _errorsBefore = fixture.Errors.Count;
+        errorsBefore = fixture.Errors.Count;
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        Assert.Empty(fixture.Errors.Skip(_errorsBefore));
+        Assert.Empty(fixture.Errors.Skip(errorsBefore));
         return ValueTask.CompletedTask;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Client.EdgeRegistry;
 using OrleansAio.Grains.EdgeRegistry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.EdgeRegistry;

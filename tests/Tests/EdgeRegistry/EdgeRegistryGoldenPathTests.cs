@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Client.EdgeRegistry;
 using OrleansAio.Protocol.EdgeRegistry;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Tests.Fixtures;
@@ -250,7 +251,7 @@ public abstract class EdgeRegistryGoldenPathTests(EdgeRegistryClusterFixture fix
     }
 }
 
-/// <summary>The golden path through grain calls (<see cref="Grains.EdgeRegistry.ClusterEdgeRegistryClient"/>).</summary>
+/// <summary>The golden path through grain calls (<see cref="Client.EdgeRegistry.ClusterEdgeRegistryClient"/>).</summary>
 public sealed class GrainEdgeRegistryGoldenPathTests(EdgeRegistryClusterFixture fixture) : EdgeRegistryGoldenPathTests(fixture), IClassFixture<EdgeRegistryClusterFixture>
 {
     private protected override Task<IEdgeRegistryClient> CreateClientAsync() => Task.FromResult<IEdgeRegistryClient>(Connections.Grain());

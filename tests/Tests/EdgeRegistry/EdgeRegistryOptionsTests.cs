@@ -17,17 +17,19 @@ public sealed class EdgeRegistryOptionsTests : IDisposable
     {
         var options = new EdgeRegistryOptions();
         Assert.Equal(("default", 1024 * 1024, 1000), (options.DefaultGroupId, options.MaxDocumentBytes, options.MaxVersionsPerResource));
-        Assert.True(new EdgeRegistryOptionsValidator().Validate(null, options).Succeeded);
+        options.Validate();
     }
 
     [Theory]
-    [InlineData("a/b", 1, 1, "EdgeRegistry:DefaultGroupId must be a non-empty topic level without '/', '+', '#', '{' or '}' (it is 'a/b')")]
-    [InlineData("g", 0, 1, "EdgeRegistry:MaxDocumentBytes must be at least 1 byte (it is 0)")]
-    [InlineData("g", 1, 0, "EdgeRegistry:MaxVersionsPerResource must be at least 1 (it is 0)")]
-    public void ABadValueIsReportedByItsSetting(string groupId, int maxDocument, int maxVersions, string failure)
+    [InlineData("a/b", 1, 1, "DefaultGroupId", "must be a non-empty topic level without '/', '+', '#', '{' or '}' (it is 'a/b')")]
+    [InlineData("g", 0, 1, "MaxDocumentBytes", "must be at least 1 byte (it is 0)")]
+    [InlineData("g", 1, 0, "MaxVersionsPerResource", "must be at least 1 (it is 0)")]
+    public void ABadValueIsReportedByItsKey(string groupId, int maxDocument, int maxVersions, string key, string problem)
     {
-        var result = new EdgeRegistryOptionsValidator().Validate(null, new EdgeRegistryOptions { DefaultGroupId = groupId, MaxDocumentBytes = maxDocument, MaxVersionsPerResource = maxVersions });
-        Assert.Equal(failure, Assert.Single(result.Failures!));
+        var options = new EdgeRegistryOptions { DefaultGroupId = groupId, MaxDocumentBytes = maxDocument, MaxVersionsPerResource = maxVersions };
+        var error = Assert.ThrowsAny<ArgumentException>(options.Validate);
+        Assert.Equal(key, error.ParamName);
+        Assert.StartsWith(problem, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,6 +43,6 @@ public sealed class EdgeRegistryOptionsTests : IDisposable
         {
             await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), TestContext.Current.CancellationToken);
         });
-        Assert.Contains("EdgeRegistry:DefaultGroupId must be a non-empty topic level", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("EdgeRegistry:DefaultGroupId: must be a non-empty topic level", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -9,17 +9,17 @@ public sealed record CapturedLog(string Category, LogLevel Level, EventId EventI
 /// <summary>An <see cref="ILoggerProvider"/> that keeps every entry in memory so tests can assert on what was logged.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider
 {
-    readonly ConcurrentQueue<CapturedLog> _entries = new();
+    private readonly ConcurrentQueue<CapturedLog> entries = new();
 
     /// <summary>Everything logged so far, in order.</summary>
-    public IReadOnlyList<CapturedLog> Entries => [.. _entries];
+    public IReadOnlyList<CapturedLog> Entries => [.. entries];
 
     /// <summary>A logger factory that writes to this provider only.</summary>
     public ILoggerFactory CreateFactory(LogLevel minimumLevel = LogLevel.Debug) =>
         LoggerFactory.Create(builder => builder.SetMinimumLevel(minimumLevel).AddProvider(this));
 
     /// <inheritdoc />
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _entries);
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, entries);
 
     /// <inheritdoc />
     public void Dispose()

@@ -9,7 +9,7 @@ namespace OrleansAio.Tests.Fixtures;
 /// </summary>
 public sealed class EmbeddedBrokerFixture : IAsyncLifetime
 {
-    readonly ILoggerFactory _loggerFactory;
+    private readonly ILoggerFactory loggerFactory;
 
     /// <summary>Creates the fixture with default options on a free port.</summary>
     public EmbeddedBrokerFixture()
@@ -23,8 +23,8 @@ public sealed class EmbeddedBrokerFixture : IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Port = FreePort.Get();
-        _loggerFactory = Logs.CreateFactory(LogLevel.Debug);
-        Broker = new EmbeddedMqttBroker(options, _loggerFactory);
+        loggerFactory = Logs.CreateFactory(LogLevel.Debug);
+        Broker = new EmbeddedMqttBroker(options, loggerFactory);
     }
 
     /// <summary>Everything the broker and MQTTnet logged at Debug or above.</summary>
@@ -53,6 +53,6 @@ public sealed class EmbeddedBrokerFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Broker.DisposeAsync();
-        _loggerFactory.Dispose();
+        loggerFactory.Dispose();
     }
 }

@@ -13,15 +13,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>The skip message for machines without Mosquitto.</summary>
     public const string SkipMessage = "Mosquitto is not installed; install Mosquitto: apt-get install -y mosquitto";
 
-    readonly string _directory;
-    readonly string _config;
-    Process _process;
+    private readonly string directory;
+    private readonly string config;
+    private Process process;
 
     MosquittoBroker(Process process, string directory, string config, int port)
     {
-        _process = process;
-        _directory = directory;
-        _config = config;
+        this.process = process;
+        this.directory = directory;
+        this.config = config;
         Port = port;
     }
 
@@ -85,8 +85,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     {
         await StopAsync(cancellationToken);
         await Task.Delay(downtime, TimeProvider.System, cancellationToken);
-        _process.Dispose();
-        _process = Launch(_config);
+        process.Dispose();
+        process = Launch(config);
         await WaitUntilListeningAsync(cancellationToken);
     }
 
@@ -94,18 +94,18 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <param name="cancellationToken">Cancels waiting.</param>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_process.HasExited)
+        if (process.HasExited)
         {
             return;
         }
 
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
             ?? throw new InvalidOperationException("Could not run kill."))
         {
             await kill.WaitForExitAsync(cancellationToken);
         }
 
-        await _process.WaitForExitAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
     }
 
     static Process Launch(string config)
@@ -132,9 +132,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20), TimeProvider.System);
         while (true)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                var code = _process.ExitCode;
+                var code = process.ExitCode;
                 await DisposeAsync();
                 throw new InvalidOperationException($"Mosquitto exited with code {code} before accepting connections on port {Port}.");
             }
@@ -160,16 +160,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (!process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(CancellationToken.None);
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
         }
 
-        _process.Dispose();
+        process.Dispose();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {

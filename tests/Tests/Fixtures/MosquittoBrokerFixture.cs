@@ -6,17 +6,17 @@ namespace OrleansAio.Tests.Fixtures;
 /// </summary>
 public sealed class MosquittoBrokerFixture : IAsyncLifetime
 {
-    MosquittoBroker? _broker;
+    private MosquittoBroker? broker;
 
     /// <summary>The running broker's port, or a skip of the current test when Mosquitto is not installed.</summary>
     public int RequirePort()
     {
-        if (_broker is null)
+        if (broker is null)
         {
             Assert.Skip(MosquittoBroker.SkipMessage);
         }
 
-        return _broker.Port;
+        return broker.Port;
     }
 
     /// <inheritdoc />
@@ -24,16 +24,16 @@ public sealed class MosquittoBrokerFixture : IAsyncLifetime
     {
         if (MosquittoBroker.IsInstalled)
         {
-            _broker = await MosquittoBroker.StartAsync(TestContext.Current.CancellationToken);
+            broker = await MosquittoBroker.StartAsync(TestContext.Current.CancellationToken);
         }
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_broker is not null)
+        if (broker is not null)
         {
-            await _broker.DisposeAsync();
+            await broker.DisposeAsync();
         }
     }
 }

@@ -11,17 +11,17 @@ namespace OrleansAio.Tests.Fixtures;
 /// </summary>
 public sealed class MqttTestClient : IAsyncDisposable
 {
-    readonly ConcurrentQueue<string> _received = new();
-    readonly int _port;
+    private readonly ConcurrentQueue<string> received = new();
+    private readonly int port;
 
     MqttTestClient(int port, string clientId, IMqttClient client)
     {
-        _port = port;
+        this.port = port;
         ClientId = clientId;
         Client = client;
         Client.ApplicationMessageReceivedAsync += args =>
         {
-            _received.Enqueue(args.ApplicationMessage.ConvertPayloadToString());
+            received.Enqueue(args.ApplicationMessage.ConvertPayloadToString());
             return Task.CompletedTask;
         };
     }
@@ -45,7 +45,7 @@ public sealed class MqttTestClient : IAsyncDisposable
     public MqttClientConnectResult? ConnectResult { get; private set; }
 
     /// <summary>The payloads received so far, in arrival order.</summary>
-    public IReadOnlyList<string> Received => [.. _received];
+    public IReadOnlyList<string> Received => [.. received];
 
     /// <summary>A client id made of the running test's method name and <paramref name="suffix"/>.</summary>
     /// <param name="suffix">Tells clients of one test apart.</param>
@@ -84,7 +84,7 @@ public sealed class MqttTestClient : IAsyncDisposable
     public async Task ReconnectAsync(uint sessionExpirySeconds, bool cleanStart, CancellationToken cancellationToken)
     {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", _port)
+            .WithTcpServer("127.0.0.1", port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(ClientId)
             .WithCleanStart(cleanStart)

@@ -28,6 +28,9 @@ public sealed class SiloStartupErrorTests : IDisposable
         { "--Silo:Brokerport2=1", "Silo:Brokerport2", "is not a known setting" },
         { "--Silo:ShutdownTimeout=-00:00:01", "Silo:ShutdownTimeout", "must be positive" },
         { "--Silo:MqttMaxPendingOperations=0", "Silo:MqttMaxPendingOperations", "must be at least 1" },
+        { "--StateStore:MaxKeyBytes=0", "StateStore:MaxKeyBytes", "the key limit must be at least 1 byte" },
+        { "--StateStore:MaxClockDrift=-00:00:01", "StateStore:MaxClockDrift", "the clock drift must be positive" },
+        { "--Leasing:ReobserveInterval=00:10:00", "Leasing:ReobserveInterval", "must be positive and below 5 minutes" },
     };
 
     [Theory]

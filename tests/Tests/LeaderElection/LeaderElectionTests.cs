@@ -5,7 +5,8 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.LeaderElection;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Leasing;
-using GrainElection = OrleansAio.Grains.LeaderElection.LeaderElection;
+using GrainElection = OrleansAio.Client.LeaderElection.LeaderElection;
+using OrleansAio.Abstractions.StateStore;
 
 namespace OrleansAio.Tests.LeaderElection;
 
@@ -73,7 +74,7 @@ public sealed class LeaderElectionTests(LeasingClusterFixture fixture) : IClassF
         await Assert.ThrowsAsync<LeaseException>(() => inSilo.SetFencedAsync(resource, "stale"u8.ToArray()));
         var stale = await fixture.Client.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey(resource))
             .SetAsync(new StateStoreSetRequest("stale"u8.ToArray(), FencingToken: siloToken));
-        Assert.Equal(StateStoreErrorKind.FencingTokenLowerVersion, stale.Error);
+        Assert.Equal(StateStoreServiceError.FencingTokenLowerVersion, stale.Error);
         var stored = await wire.StateStore.GetAsync(resource, cancellationToken: ct);
         Assert.Equal("v2", stored.Value!.GetString());
 

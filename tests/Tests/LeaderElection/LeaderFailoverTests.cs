@@ -4,7 +4,8 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.LeaderElection;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Tests.Leasing;
-using GrainElection = OrleansAio.Grains.LeaderElection.LeaderElection;
+using GrainElection = OrleansAio.Client.LeaderElection.LeaderElection;
+using OrleansAio.Abstractions.Common;
 
 namespace OrleansAio.Tests.LeaderElection;
 
@@ -23,7 +24,7 @@ public sealed class LeaderSiloKilledTests(LeasingClusterFixture fixture) : IClas
         await using var survivor = new GrainElection(fixture.GrainsOf(2), election, "silo2-candidate");
         await using var wire = await fixture.ConnectWireClientAsync("failover-wire");
         await using var wireCandidate = new LeaderElectionClient(wire.StateStore, election, "wire-candidate");
-        var lost = new TaskCompletionSource<LeaseLostEventArgs<GrainsInterfaces.StateStore.HlcTimestamp>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lost = new TaskCompletionSource<LeaseLostEventArgs<HlcTimestamp>>(TaskCreationOptions.RunContinuationsAsynchronously);
         leader.LeadershipLost += e => lost.TrySetResult(e);
 
         Assert.True(await leader.TryCampaignAsync(term));
@@ -48,7 +49,7 @@ public sealed class LeaderSiloKilledTests(LeasingClusterFixture fixture) : IClas
 
         var current = await wireCandidate.GetCurrentLeaderAsync(ct);
         Assert.Equal(winner, current!.Holder);
-        Assert.True(GrainsInterfaces.StateStore.HlcTimestamp.Parse(current.Version.EncodeToString()) > oldToken);
+        Assert.True(HlcTimestamp.Parse(current.Version.EncodeToString()) > oldToken);
         Assert.Equal(winner == "silo2-candidate", survivor.IsLeader);
         Assert.Equal(winner == "wire-candidate", wireCandidate.IsLeader);
     }
@@ -89,6 +90,6 @@ public sealed class LeaderConnectionDroppedTests(LeasingClusterFixture fixture) 
         Assert.Null(leader.FencingToken);
         var notLeader = await Assert.ThrowsAsync<AioProtocolException>(() => leader.SetFencedAsync(election + "-data", "x", cancellationToken: ct));
         Assert.Equal(AioErrorKind.StateInvalid, notLeader.Kind);
-        Assert.True(inSilo.FencingToken! > Grains.StateStore.HlcConversions.ToHlcTimestamp(won.FencingToken!));
+        Assert.True(inSilo.FencingToken! > won.FencingToken!.ToTimestamp());
     }
 }

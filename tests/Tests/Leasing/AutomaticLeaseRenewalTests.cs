@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Leasing;
 using OrleansAio.Tests.Session;

@@ -1,4 +1,6 @@
 using System.Text;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Client.Leasing;
 using OrleansAio.Grains.Leasing;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;

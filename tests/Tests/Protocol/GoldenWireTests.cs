@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
@@ -44,14 +45,14 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         await using var device = await DeviceAsync("once");
         await using var invoker = CounterInvoker(device);
         var key = $"once-{Guid.NewGuid():N}";
-        const int Requests = 24;
+        const int requestCount = 24;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(_ =>
+        var responses = await Task.WhenAll(Enumerable.Range(0, requestCount).Select(_ =>
             invoker.InvokeCommandAsync(new CounterRequest("ok", 1), null, Key(key), cancellationToken: Ct)));
 
         // Both silos subscribe in one shared group: had each received every request, the grain would count 48.
-        Assert.Equal(Requests, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
-        Assert.Equal(Enumerable.Range(1, Requests), responses.Select(r => r.Response!.Executions).Order());
+        Assert.Equal(requestCount, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        Assert.Equal(Enumerable.Range(1, requestCount), responses.Select(r => r.Response!.Executions).Order());
     }
 
     [Fact]
@@ -108,6 +109,29 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
 
         // §1.12: the key is (Response Topic, Correlation Data); a different response topic is a different request.
         Assert.Equal(2, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+    }
+
+    [Fact]
+    public async Task ARequestWhoseTopicHasAnEmptyKeyIsABadRequestNamingTheKeyToken()
+    {
+        var key = $"nokey-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        var correlation = Guid.NewGuid().ToByteArray();
+        var request = device.Request(correlation);
+        request.Topic = "test/rpc//increment";
+
+        // MQTTnet's broker does not match an empty level with '+' (Mosquitto does, as MQTT 5 §4.7.1.2 says), so put the request
+        // straight into a silo's session, as a broker that follows the specification would deliver it.
+        var session = await fixture.Broker.Broker.Server.GetSessionAsync(fixture.SessionOf(0).ClientId!);
+        Assert.True(session.TryEnqueueApplicationMessage(request, out _));
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the response", Ct);
+
+        // Nothing to route the request to: the request is wrong (400), not the handler (500 application error).
+        var response = Assert.Single(device.Responses);
+        Assert.Equal("400", response.GetUserProperty("__stat"));
+        Assert.Equal("false", response.GetUserProperty("__apErr"));
+        Assert.Equal("executorId", response.GetUserProperty("__propName"));
+        Assert.Equal("test/rpc//increment", response.GetUserProperty("__propVal"));
     }
 
     private async Task RedeliverToEverySiloAsync(MqttApplicationMessage request)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
@@ -101,7 +102,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("echo", new DeviceRequest("throw", "x"), Tokens());
 
-        Assert.Equal(AioEnvoyErrorKind.ExecutionException, error.Kind);
+        Assert.Equal(AioErrorKind.ExecutionException, error.Kind);
         Assert.True(error.IsRemote);
         Assert.False(error.IsShallow);
         Assert.Equal("echo", error.CommandName);
@@ -114,7 +115,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("echo", new DeviceRequest("slow", "x"), Tokens());
 
-        Assert.Equal(AioEnvoyErrorKind.Timeout, error.Kind);
+        Assert.Equal(AioErrorKind.Timeout, error.Kind);
         Assert.True(error.IsRemote);
         Assert.Equal("ExecutionTimeout", error.TimeoutName);
         Assert.Equal(TimeSpan.FromSeconds(1), error.TimeoutValue);
@@ -126,7 +127,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
         // §1.10: a PUBACK other than Success ("no matching subscribers") fails the call locally.
         var error = await InvokeFailingAsync("nobody", new DeviceRequest("ok", "x"), Tokens(), TimeSpan.FromSeconds(1));
 
-        Assert.Equal(AioEnvoyErrorKind.MqttError, error.Kind);
+        Assert.Equal(AioErrorKind.MqttError, error.Kind);
         Assert.False(error.IsRemote);
         Assert.False(error.IsShallow);
     }
@@ -139,7 +140,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
 
         var error = await InvokeFailingAsync("nobody", new DeviceRequest("ok", "x"), Tokens(), TimeSpan.FromSeconds(1));
 
-        Assert.Equal(AioEnvoyErrorKind.Timeout, error.Kind);
+        Assert.Equal(AioErrorKind.Timeout, error.Kind);
         Assert.False(error.IsRemote);
         Assert.Equal("commandTimeout", error.TimeoutName);
         Assert.Equal(TimeSpan.FromSeconds(1), error.TimeoutValue);
@@ -152,7 +153,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
 
         var error = await Assert.ThrowsAsync<AioEnvoyException>(() => invoker.InvokeAsync(42, Tokens(), cancellationToken: Ct));
 
-        Assert.Equal(AioEnvoyErrorKind.PayloadInvalid, error.Kind);
+        Assert.Equal(AioErrorKind.PayloadInvalid, error.Kind);
         Assert.True(error.IsRemote);
     }
 
@@ -161,7 +162,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("echo", new DeviceRequest("ok", "x"), topicTokens: null);
 
-        Assert.Equal(AioEnvoyErrorKind.ConfigurationInvalid, error.Kind);
+        Assert.Equal(AioErrorKind.ConfigurationInvalid, error.Kind);
         Assert.True(error.IsShallow);
         Assert.False(error.IsRemote);
         Assert.Equal("executorId", error.PropertyName);
@@ -172,7 +173,7 @@ public sealed class CommandInvokerGrainTests(RpcClusterFixture fixture) : IClass
     {
         var error = await InvokeFailingAsync("unheardOf", new DeviceRequest("ok", "x"), Tokens());
 
-        Assert.Equal(AioEnvoyErrorKind.ConfigurationInvalid, error.Kind);
+        Assert.Equal(AioErrorKind.ConfigurationInvalid, error.Kind);
         Assert.Equal("unheardOf", error.PropertyValue);
         Assert.Contains("AddAioCommandInvoker", error.Message, StringComparison.Ordinal);
     }

@@ -1,7 +1,11 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Grains.Telemetry;
 using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Silo.Hosting;
 using OrleansAio.Silo.Rpc;
 
 namespace OrleansAio.Tests.Rpc;
@@ -66,5 +70,46 @@ public sealed class RegistrationValidationTests
         Assert.Equal(("temperature", "dev-1"), TelemetryTopicKey.Parse(TelemetryTopicKey.Format("temperature", "dev-1")));
         Assert.Throws<ArgumentException>(() => TelemetryTopicKey.Format("temperature", "a/b"));
         Assert.Throws<ArgumentException>(() => TelemetryTopicKey.Parse("temperature"));
+    }
+}
+
+/// <summary>Capability options registered the one way (<c>AioOptions.AddAioOptions</c>) fail at start naming <c>Section:Key</c>.</summary>
+public sealed class CapabilityOptionsValidationTests
+{
+    [Fact]
+    public void ABadCommandRegistrationFailsOnFirstUseNamingTheSetting()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddAioOptions<AioCommandOptions>(
+            RpcSiloBuilderExtensions.CommandsSection + "reboot",
+            o => o.RequestTopicPattern = "things/{thingId}/command/{commandName}",
+            o => o.Validate("reboot"),
+            "reboot");
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AioCommandOptions>>().Get("reboot"));
+
+        var (setting, problem) = AioOptions.SplitFailure(Assert.Single(error.Failures));
+        Assert.Equal("Commands:reboot:KeyToken", setting);
+        Assert.Contains("{executorId}", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SettingsFromConfigurationAreBoundAndValidated()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Commands:reboot:RequestTopicPattern"] = "things/{executorId}/command/{commandName}", ["Commands:reboot:DispatchConcurrency"] = "0" })
+            .Build();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration);
+        services.AddAioOptions<AioCommandOptions>(RpcSiloBuilderExtensions.CommandsSection + "reboot", null, o => o.Validate("reboot"), "reboot");
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AioCommandOptions>>().Get("reboot"));
+
+        Assert.StartsWith("Commands:reboot:DispatchConcurrency: ", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Client.SchemaRegistry;
 using OrleansAio.Grains.SchemaRegistry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.SchemaRegistry;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Client.SchemaRegistry;
 using OrleansAio.Grains.SchemaRegistry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using OrleansAio.Client.SchemaRegistry;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.SchemaRegistry;
 
@@ -175,7 +177,7 @@ public abstract class SchemaRegistryGoldenPathTests(SchemaRegistryClusterFixture
     private protected abstract Task<ISchemaRegistryClient> CreateClientAsync(string suffix);
 }
 
-/// <summary>The golden path through grain calls (<see cref="Grains.SchemaRegistry.ClusterSchemaRegistryClient"/>).</summary>
+/// <summary>The golden path through grain calls (<see cref="Client.SchemaRegistry.ClusterSchemaRegistryClient"/>).</summary>
 public sealed class GrainSchemaRegistryGoldenPathTests(SchemaRegistryClusterFixture fixture) : SchemaRegistryGoldenPathTests(fixture), IClassFixture<SchemaRegistryClusterFixture>
 {
     private protected override Task<ISchemaRegistryClient> CreateClientAsync(string suffix) => Task.FromResult<ISchemaRegistryClient>(Connections.Grain());

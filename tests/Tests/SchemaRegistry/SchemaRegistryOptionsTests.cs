@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using OrleansAio.Grains.SchemaRegistry;
 using OrleansAio.Silo.Hosting;
 using OrleansAio.Tests.Fixtures;
@@ -18,21 +17,23 @@ public sealed class SchemaRegistryOptionsTests : IDisposable
     {
         var options = new SchemaRegistryOptions();
         Assert.Equal((1024 * 1024, 100, "DefaultSRNamespace"), (options.MaxContentBytes, options.MaxVersionsPerSchema, options.Namespace));
-        Assert.True(new SchemaRegistryOptionsValidator().Validate(null, options).Succeeded);
+        options.Validate();
     }
 
     [Theory]
-    [InlineData(0, 100, "ns", "SchemaRegistry:MaxContentBytes must be at least 1 byte (it is 0)")]
-    [InlineData(10, 0, "ns", "SchemaRegistry:MaxVersionsPerSchema must be at least 1 (it is 0)")]
-    [InlineData(10, 1, " ", "SchemaRegistry:Namespace must not be empty")]
-    public void ABadValueIsReportedByItsSetting(int maxContentBytes, int maxVersions, string ns, string failure)
+    [InlineData(0, 100, "ns", "MaxContentBytes", "must be at least 1 byte (it is 0)")]
+    [InlineData(10, 0, "ns", "MaxVersionsPerSchema", "must be at least 1 (it is 0)")]
+    [InlineData(10, 1, " ", "Namespace", "must not be empty")]
+    public void ABadValueIsReportedByItsKey(int maxContentBytes, int maxVersions, string ns, string key, string problem)
     {
-        var result = new SchemaRegistryOptionsValidator().Validate(null, new SchemaRegistryOptions { MaxContentBytes = maxContentBytes, MaxVersionsPerSchema = maxVersions, Namespace = ns });
-        Assert.Equal(failure, Assert.Single(result.Failures!));
+        var options = new SchemaRegistryOptions { MaxContentBytes = maxContentBytes, MaxVersionsPerSchema = maxVersions, Namespace = ns };
+        var error = Assert.ThrowsAny<ArgumentException>(options.Validate);
+        Assert.Equal(key, error.ParamName);
+        Assert.StartsWith(problem, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("-5", "SchemaRegistry:MaxContentBytes must be at least 1 byte (it is -5)")]
+    [InlineData("-5", "SchemaRegistry:MaxContentBytes: must be at least 1 byte (it is -5)")]
     [InlineData("lots", "SchemaRegistry:MaxContentBytes")]
     public async Task ABadConfigurationValueStopsTheSiloStartNamingTheSetting(string value, string expected)
     {
@@ -45,6 +46,6 @@ public sealed class SchemaRegistryOptionsTests : IDisposable
         {
             await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), TestContext.Current.CancellationToken);
         });
-        Assert.Contains(expected, error is OptionsValidationException ? error.Message : error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Client.StateStore;
 using OrleansAio.Grains.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Session;

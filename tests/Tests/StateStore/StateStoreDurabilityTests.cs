@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Client.StateStore;
 using OrleansAio.Grains.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;

@@ -1,5 +1,6 @@
 using CsCheck;
 using MQTTnet;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Client.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;

@@ -1,3 +1,5 @@
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Tests.Fixtures;
 
@@ -32,11 +34,11 @@ public sealed class StateStoreGrainTests(AioClusterFixture fixture) : IClassFixt
         Assert.True((await grain.SetAsync(new StateStoreSetRequest("a"u8.ToArray(), FencingToken: token))).Applied);
 
         var missing = await grain.SetAsync(new StateStoreSetRequest("b"u8.ToArray()));
-        Assert.Equal((false, StateStoreErrorKind.MissingFencingToken), (missing.Applied, missing.Error));
+        Assert.Equal((false, StateStoreServiceError.MissingFencingToken), (missing.Applied, missing.Error));
         var lower = await grain.DeleteAsync(new StateStoreDeleteRequest(token with { Counter = 4 }));
-        Assert.Equal((0, StateStoreErrorKind.FencingTokenLowerVersion), (lower.DeletedCount, lower.Error));
+        Assert.Equal((0, StateStoreServiceError.FencingTokenLowerVersion), (lower.DeletedCount, lower.Error));
         var skew = await grain.SetAsync(new StateStoreSetRequest("c"u8.ToArray(), RequestTimestamp: new HlcTimestamp(now + 600_000, 0, "client")));
-        Assert.Equal(StateStoreErrorKind.TimestampSkew, skew.Error);
+        Assert.Equal(StateStoreServiceError.TimestampSkew, skew.Error);
         Assert.Equal("a"u8.ToArray(), (await grain.GetAsync()).Value);
 
         var equal = await grain.SetAsync(new StateStoreSetRequest("d"u8.ToArray(), FencingToken: token));

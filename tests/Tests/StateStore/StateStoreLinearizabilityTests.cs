@@ -1,4 +1,5 @@
 using Orleans.TestingHost;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;
 

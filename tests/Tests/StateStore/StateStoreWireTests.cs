@@ -1,4 +1,6 @@
 using System.Text;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Tests.Fixtures;

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Packets;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.CloudEvents;
@@ -163,7 +164,7 @@ public sealed class TelemetryGrainTests(TelemetryClusterFixture fixture) : IClas
 
         var error = await Assert.ThrowsAsync<AioEnvoyException>(() => grain.SendAsync(new Reading(1, 1), cancellationToken: Ct));
 
-        Assert.Equal(AioEnvoyErrorKind.ConfigurationInvalid, error.Kind);
+        Assert.Equal(AioErrorKind.ConfigurationInvalid, error.Kind);
         Assert.False(error.IsRemote);
 
         Assert.Contains("humidity", error.Message, StringComparison.Ordinal);

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using OrleansAio.Grains.EdgeRegistry;
+using OrleansAio.Silo.Hosting;
+using OrleansAio.Silo.Mqtt;
 
 namespace OrleansAio.Silo.EdgeRegistry.Hosting;
 
@@ -10,7 +11,7 @@ public static class EdgeRegistrySiloBuilderExtensions
 {
     /// <summary>
     /// Adds the Edge Registry: <see cref="EdgeRegistryOptions"/> bound from the configuration section <c>EdgeRegistry</c> and
-    /// validated at start (<see cref="EdgeRegistryOptionsValidator"/>), and the wire endpoint <see cref="EdgeRegistryEndpoint"/>.
+    /// validated at start (<see cref="EdgeRegistryOptions.Validate"/>; an error names the setting, e.g. <c>EdgeRegistry:MaxDocumentBytes</c>), and the wire endpoint <see cref="EdgeRegistryEndpoint"/>.
     /// Needs the silo's MQTT session (<c>AddAioMqttConnection</c>) and default grain storage.
     /// </summary>
     /// <param name="silo">The silo builder.</param>
@@ -19,14 +20,8 @@ public static class EdgeRegistrySiloBuilderExtensions
     public static ISiloBuilder AddAioEdgeRegistry(this ISiloBuilder silo, Action<EdgeRegistryOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var optionsBuilder = silo.Services.AddOptions<EdgeRegistryOptions>().BindConfiguration(EdgeRegistryOptions.SectionName);
-        if (configure is not null)
-        {
-            optionsBuilder.Configure(configure);
-        }
-
-        optionsBuilder.ValidateOnStart();
-        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeRegistryOptions>, EdgeRegistryOptionsValidator>());
+        silo.Services.AddAioOptions(EdgeRegistryOptions.SectionName, configure, o => o.Validate());
+        silo.Services.AddAioApplicationContext();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<EdgeRegistryEndpoint>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EdgeRegistryEndpoint>());

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using OrleansAio.Grains.SchemaRegistry;
+using OrleansAio.Silo.Hosting;
+using OrleansAio.Silo.Mqtt;
 
 namespace OrleansAio.Silo.SchemaRegistry.Hosting;
 
@@ -10,7 +11,7 @@ public static class SchemaRegistrySiloBuilderExtensions
 {
     /// <summary>
     /// Adds the schema registry: <see cref="SchemaRegistryOptions"/> bound from the configuration section <c>SchemaRegistry</c>
-    /// and validated at start (<see cref="SchemaRegistryOptionsValidator"/>), and the wire endpoint
+    /// and validated at start (<see cref="SchemaRegistryOptions.Validate"/>; an error names the setting, e.g. <c>SchemaRegistry:MaxContentBytes</c>), and the wire endpoint
     /// <see cref="SchemaRegistryEndpoint"/>. Needs the silo's MQTT session (<c>AddAioMqttConnection</c>) and default grain storage.
     /// </summary>
     /// <param name="silo">The silo builder.</param>
@@ -19,14 +20,8 @@ public static class SchemaRegistrySiloBuilderExtensions
     public static ISiloBuilder AddAioSchemaRegistry(this ISiloBuilder silo, Action<SchemaRegistryOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var optionsBuilder = silo.Services.AddOptions<SchemaRegistryOptions>().BindConfiguration(SchemaRegistryOptions.SectionName);
-        if (configure is not null)
-        {
-            optionsBuilder.Configure(configure);
-        }
-
-        optionsBuilder.ValidateOnStart();
-        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchemaRegistryOptions>, SchemaRegistryOptionsValidator>());
+        silo.Services.AddAioOptions(SchemaRegistryOptions.SectionName, configure, o => o.Validate());
+        silo.Services.AddAioApplicationContext();
         silo.Services.TryAddSingleton<SchemaRegistryEndpoint>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaRegistryEndpoint>());
         return silo;

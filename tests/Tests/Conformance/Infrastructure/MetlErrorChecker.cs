@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Tests.Conformance.Model;
 

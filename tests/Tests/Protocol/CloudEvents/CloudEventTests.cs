@@ -1,6 +1,7 @@
 using System.Text;
 using MQTTnet;
 using MQTTnet.Packets;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 

@@ -1,3 +1,4 @@
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Tests.Protocol.Common;

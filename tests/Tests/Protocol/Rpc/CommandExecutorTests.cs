@@ -2,6 +2,7 @@ using System.Text;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
@@ -38,9 +39,14 @@ public sealed class CommandExecutorTests
     }
 
     [Fact]
-    public async Task A_null_response_is_204_without_content_type()
+    public async Task An_empty_response_payload_is_204_without_content_type()
     {
-        await using var executor = await StartAsync(handler: (_, _) => Task.FromResult(ExtendedResponse<string>.CreateFromResponse(null)));
+        await using var executor = new CommandExecutor<string, byte[]>(context, client, "test", new RawRequestsBytesResponses())
+        {
+            RequestTopicPattern = RequestTopic,
+            OnCommandReceived = (_, _) => Task.FromResult(ExtendedResponse<byte[]>.CreateFromResponse(null)),
+        };
+        await executor.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
 
         await client.ReceiveAsync(Request(Guid.NewGuid().ToByteArray()));
         var response = await client.NextPublishAsync();
@@ -48,6 +54,36 @@ public sealed class CommandExecutorTests
         Assert.Equal("204", response.Property("__stat"));
         Assert.True(response.Payload.IsEmpty);
         Assert.Null(response.ContentType);
+    }
+
+    [Fact]
+    public async Task A_null_json_response_is_200_with_the_json_literal_null_as_the_sdk_executor_sends_it()
+    {
+        // The public .NET SDK's executor answers a null response with 200, application/json and the payload "null"; its invoker
+        // refuses a 204's empty body with its JSON deserializer, so an application error on a null response must travel this way.
+        await using var executor = await StartAsync(handler: (_, _) =>
+            Task.FromResult(ExtendedResponse<string>.CreateFromResponse(null).WithApplicationError("OutOfRange")));
+
+        await client.ReceiveAsync(Request(Guid.NewGuid().ToByteArray()));
+        var response = await client.NextPublishAsync();
+
+        Assert.Equal("200", response.Property("__stat"));
+        Assert.Equal("null", response.PayloadText());
+        Assert.Equal("application/json", response.ContentType);
+        Assert.Equal(MqttPayloadFormatIndicator.CharacterData, response.PayloadFormatIndicator);
+        Assert.Equal("OutOfRange", response.Property("AppErrCode"));
+    }
+
+    /// <summary>JSON requests, raw byte responses (an empty response is an empty payload).</summary>
+    private sealed class RawRequestsBytesResponses : IPayloadSerializer
+    {
+        private readonly JsonPayloadSerializer json = new();
+        private readonly RawPayloadSerializer raw = new();
+
+        public SerializedPayloadContext ToBytes<T>(T? payload) => raw.ToBytes(payload);
+
+        public T? FromBytes<T>(System.Buffers.ReadOnlySequence<byte> payload, string? contentType, MqttPayloadFormatIndicator formatIndicator) =>
+            json.FromBytes<T>(payload, contentType, formatIndicator);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace OrleansAio.Tests.Protocol.Rpc;
 public sealed class CommandResponseCacheTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
-    private static readonly CachedCommandResponse Response = new(new byte[] { 1 }, "application/json", MqttPayloadFormatIndicator.CharacterData, [new("__stat", "200")]);
+    private static readonly CachedCommandResponse Response = new(CommandStatusCode.OK, new byte[] { 1 }, "application/json", MqttPayloadFormatIndicator.CharacterData, [new("__stat", "200")]);
 
     [Fact]
     public async Task The_first_lookup_registers_and_duplicates_get_the_completed_response()

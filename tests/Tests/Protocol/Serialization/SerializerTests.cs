@@ -6,6 +6,7 @@ using Avro.Generic;
 using Avro.Specific;
 using Google.Protobuf.WellKnownTypes;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Serialization;
 
@@ -79,7 +80,10 @@ public sealed class SerializerTests
     }
 
     [Theory]
-    [MemberData(nameof(SerializerNames))]
+    [InlineData("raw")]
+    [InlineData("cbor")]
+    [InlineData("avro")]
+    [InlineData("protobuf")]
     public void Null_is_an_empty_payload_without_content_type(string name)
     {
         var (serializer, _) = Create(name);
@@ -89,6 +93,20 @@ public sealed class SerializerTests
         Assert.True(context.SerializedPayload.IsEmpty);
         Assert.Null(context.ContentType);
         Assert.Equal(MqttPayloadFormatIndicator.Unspecified, context.PayloadFormatIndicator);
+    }
+
+    [Fact]
+    public void Json_null_is_the_json_literal_null_as_the_sdk_sends_it_and_reads_back_from_null_or_empty()
+    {
+        var serializer = new JsonPayloadSerializer();
+
+        var context = serializer.ToBytes<object>(null);
+
+        Assert.Equal("null", Encoding.UTF8.GetString(context.SerializedPayload.ToArray()));
+        Assert.Equal("application/json", context.ContentType);
+        Assert.Equal(MqttPayloadFormatIndicator.CharacterData, context.PayloadFormatIndicator);
+        Assert.Null(serializer.FromBytes<IncrementRequest>(context.SerializedPayload, "application/json", MqttPayloadFormatIndicator.CharacterData));
+        Assert.Null(serializer.FromBytes<IncrementRequest>(ReadOnlySequence<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified));
     }
 
     [Fact]

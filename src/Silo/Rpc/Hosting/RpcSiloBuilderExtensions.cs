@@ -1,15 +1,24 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansAio.Grains.Rpc;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
+using OrleansAio.Silo.Hosting;
+using OrleansAio.Silo.Mqtt;
 
 namespace OrleansAio.Silo.Rpc;
 
 /// <summary>Registers AIO commands the cluster serves (executor side) and calls (invoker side).</summary>
 public static class RpcSiloBuilderExtensions
 {
+    /// <summary>The configuration section prefix of a served command's options: <c>Commands:{commandName}</c>.</summary>
+    public const string CommandsSection = "Commands:";
+
+    /// <summary>The configuration section prefix of a command invoker's options: <c>CommandInvokers:{commandName}</c>.</summary>
+    public const string CommandInvokersSection = "CommandInvokers:";
+
     /// <summary>
     /// Serves a command: every silo runs one executor for it in a shared subscription group, routing each request to the
     /// <typeparamref name="TGrain"/> grain whose key is the request topic's key token; dedup is cluster-wide.
@@ -19,20 +28,19 @@ public static class RpcSiloBuilderExtensions
     /// <typeparam name="TGrain">The grain interface serving the command.</typeparam>
     /// <param name="silo">The silo builder; the shared MQTT session must be registered.</param>
     /// <param name="commandName">The command name.</param>
-    /// <param name="configure">Sets the topic pattern, key token, serializer, timeouts.</param>
+    /// <param name="configure">Sets the topic pattern, key token, serializer, timeouts, after the <c>Commands:{commandName}</c> configuration section.</param>
     /// <returns>The same builder.</returns>
+    /// <remarks>The options are validated when the silo starts; an error names the setting (<c>Commands:{commandName}:KeyToken</c>).</remarks>
     public static ISiloBuilder AddAioCommand<TReq, TResp, TGrain>(this ISiloBuilder silo, string commandName, Action<AioCommandOptions> configure)
         where TGrain : ICommandHandlerGrain<TReq, TResp>
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new AioCommandOptions();
-        configure(options);
-        options.Validate(commandName);
-        AddApplicationContext(silo.Services);
+        silo.Services.AddAioOptions(CommandsSection + commandName, configure, o => o.Validate(commandName), commandName);
+        silo.Services.AddAioApplicationContext();
         silo.Services.AddSingleton(sp => new CommandExecutorHost<TReq, TResp, TGrain>(
             commandName,
-            options,
+            sp.GetRequiredService<IOptionsMonitor<AioCommandOptions>>().Get(commandName),
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetRequiredService<IMqttPubSubClient>(),
             sp.GetRequiredService<ApplicationContext>(),
@@ -49,44 +57,30 @@ public static class RpcSiloBuilderExtensions
     /// <typeparam name="TResp">The response type.</typeparam>
     /// <param name="silo">The silo builder; the shared MQTT session must be registered.</param>
     /// <param name="commandName">The command name (the invoker grain's key).</param>
-    /// <param name="configure">Sets the request topic pattern and serializer.</param>
+    /// <param name="configure">Sets the request topic pattern and serializer, after the <c>CommandInvokers:{commandName}</c> configuration section.</param>
     /// <returns>The same builder.</returns>
+    /// <remarks>The options are validated when the silo starts; an error names the setting (<c>CommandInvokers:{commandName}:RequestTopicPattern</c>).</remarks>
     public static ISiloBuilder AddAioCommandInvoker<TReq, TResp>(this ISiloBuilder silo, string commandName, Action<AioCommandInvokerOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configure);
-        if (string.IsNullOrEmpty(commandName))
+        silo.Services.AddAioOptions(CommandInvokersSection + commandName, configure, o => o.Validate(commandName), commandName);
+        silo.Services.AddAioApplicationContext();
+        silo.Services.AddSingleton<CommandInvokerRegistration>(sp =>
         {
-            throw AioProtocolException.ConfigurationInvalid(nameof(commandName), commandName, "a command name is required");
-        }
-
-        var options = new AioCommandInvokerOptions();
-        configure(options);
-        if (string.IsNullOrWhiteSpace(options.RequestTopicPattern))
-        {
-            throw AioProtocolException.ConfigurationInvalid(nameof(options.RequestTopicPattern), options.RequestTopicPattern, $"command invoker '{commandName}' needs a request topic pattern");
-        }
-
-        AddApplicationContext(silo.Services);
-        silo.Services.AddSingleton<CommandInvokerRegistration>(new CommandInvokerRegistration<TReq, TResp>
-        {
-            CommandName = commandName,
-            RequestTopicPattern = options.RequestTopicPattern,
-            TopicNamespace = options.TopicNamespace,
-            TopicTokenMap = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal),
-            ResponseTopicPrefix = options.ResponseTopicPrefix,
-            ResponseTopicSuffix = options.ResponseTopicSuffix,
-            Serializer = options.Serializer,
+            var options = sp.GetRequiredService<IOptionsMonitor<AioCommandInvokerOptions>>().Get(commandName);
+            return new CommandInvokerRegistration<TReq, TResp>
+            {
+                CommandName = commandName,
+                RequestTopicPattern = options.RequestTopicPattern,
+                TopicNamespace = options.TopicNamespace,
+                TopicTokenMap = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal),
+                ResponseTopicPrefix = options.ResponseTopicPrefix,
+                ResponseTopicSuffix = options.ResponseTopicSuffix,
+                Serializer = options.Serializer,
+            };
         });
         silo.Services.TryAddSingleton<CommandInvokers>();
         return silo;
-    }
-
-    /// <summary>Registers the silo's one application context (hybrid logical clock and time source) unless one exists.</summary>
-    /// <param name="services">The silo's services.</param>
-    internal static void AddApplicationContext(IServiceCollection services)
-    {
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new ApplicationContext(sp.GetRequiredService<TimeProvider>()));
     }
 }

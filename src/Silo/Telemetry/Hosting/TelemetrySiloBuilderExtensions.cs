@@ -1,10 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansAio.Grains.Telemetry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Serialization;
-using OrleansAio.Silo.Rpc;
+using OrleansAio.Silo.Hosting;
+using OrleansAio.Silo.Mqtt;
 
 namespace OrleansAio.Silo.Telemetry;
 
@@ -39,6 +41,9 @@ public sealed class AioTelemetryOptions
 /// <summary>Registers AIO telemetry topics served by <c>ITelemetryTopicGrain&lt;T&gt;</c> grains.</summary>
 public static class TelemetrySiloBuilderExtensions
 {
+    /// <summary>The configuration section prefix of a telemetry topic's options: <c>Telemetry:{telemetryName}</c>.</summary>
+    public const string TelemetrySection = "Telemetry:";
+
     /// <summary>
     /// Registers a telemetry topic: grains keyed <c>{telemetryName}/{key token value}</c> send on it and, unless
     /// <see cref="AioTelemetryOptions.Receive"/> is false, every silo subscribes in a shared group and delivers each message to the
@@ -53,34 +58,30 @@ public static class TelemetrySiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new AioTelemetryOptions();
-        configure(options);
-        var registration = new TelemetryTopicRegistration<T>
-        {
-            TelemetryName = telemetryName,
-            TopicPattern = options.TopicPattern,
-            KeyToken = options.KeyToken,
-            TopicNamespace = options.TopicNamespace,
-            TopicTokenMap = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal),
-            Serializer = options.Serializer,
-            Receive = options.Receive,
-            ServiceGroupId = options.ServiceGroupId,
-            TelemetryTimeout = options.TelemetryTimeout,
-        };
-        registration.Validate();
-        RpcSiloBuilderExtensions.AddApplicationContext(silo.Services);
-        silo.Services.AddSingleton<TelemetryTopicRegistration>(registration);
+        silo.Services.AddAioOptions(TelemetrySection + telemetryName, configure, o => ToRegistration<T>(telemetryName, o).Validate(), telemetryName);
+        silo.Services.AddAioApplicationContext();
+        silo.Services.AddSingleton<TelemetryTopicRegistration>(sp =>
+            ToRegistration<T>(telemetryName, sp.GetRequiredService<IOptionsMonitor<AioTelemetryOptions>>().Get(telemetryName)));
         silo.Services.TryAddSingleton<TelemetryTopics>();
-        if (registration.Receive)
-        {
-            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new TelemetryReceiverHost<T>(
-                registration,
-                sp.GetRequiredService<IGrainFactory>(),
-                sp.GetRequiredService<IMqttPubSubClient>(),
-                sp.GetRequiredService<ApplicationContext>(),
-                sp.GetRequiredService<ILoggerFactory>()));
-        }
-
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new TelemetryReceiverHost<T>(
+            (TelemetryTopicRegistration<T>)sp.GetServices<TelemetryTopicRegistration>().First(r => r.TelemetryName == telemetryName),
+            sp.GetRequiredService<IGrainFactory>(),
+            sp.GetRequiredService<IMqttPubSubClient>(),
+            sp.GetRequiredService<ApplicationContext>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         return silo;
     }
+
+    private static TelemetryTopicRegistration<T> ToRegistration<T>(string telemetryName, AioTelemetryOptions options) => new()
+    {
+        TelemetryName = telemetryName,
+        TopicPattern = options.TopicPattern,
+        KeyToken = options.KeyToken,
+        TopicNamespace = options.TopicNamespace,
+        TopicTokenMap = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal),
+        Serializer = options.Serializer,
+        Receive = options.Receive,
+        ServiceGroupId = options.ServiceGroupId,
+        TelemetryTimeout = options.TelemetryTimeout,
+    };
 }

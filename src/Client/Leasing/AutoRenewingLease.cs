@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Leasing;
 
-namespace OrleansAio.Grains.Leasing;
+namespace OrleansAio.Client.Leasing;
 
 /// <summary>
 /// A lease held through an <see cref="ILeaseGrain"/> and renewed automatically from where the holder runs (a silo component or an

@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Logging;
-using OrleansAio.Grains.Leasing;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
+using OrleansAio.Client.Leasing;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Leasing;
 
-namespace OrleansAio.Grains.LeaderElection;
+namespace OrleansAio.Client.LeaderElection;
 
 /// <summary>
 /// Leader election for a candidate that runs in a silo or an Orleans client, over the <see cref="ILeaseGrain"/> named after the
@@ -131,7 +133,7 @@ public sealed class LeaderElection(
 
     /// <summary>
     /// Writes a state-store key fenced with the leader's current token. The store refuses it (the result's
-    /// <see cref="StateStoreErrorKind.FencingTokenLowerVersion"/>) once a later leader has written the key with its higher token.
+    /// <see cref="StateStoreServiceError.FencingTokenLowerVersion"/>) once a later leader has written the key with its higher token.
     /// </summary>
     /// <param name="key">The protected key (text).</param>
     /// <param name="value">The value.</param>
@@ -143,7 +145,7 @@ public sealed class LeaderElection(
         var token = FencingToken ?? throw new LeaseException(
             LeaseErrorKind.NotHeld, $"Candidate '{CandidateName}' is not the leader of '{ElectionName}': no fencing token to write with");
         return grains.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey(key))
-            .SetAsync(new StateStoreSetRequest(value, StateStoreCondition.Always, expiryMilliseconds, token));
+            .SetAsync(new StateStoreSetRequest(value, SetCondition.Unconditional, expiryMilliseconds, token));
     }
 
     /// <inheritdoc />

@@ -2,9 +2,9 @@ using System.Globalization;
 using OrleansAio.GrainsInterfaces.EdgeRegistry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.EdgeRegistry;
-using static OrleansAio.Grains.EdgeRegistry.EdgeRegistryWireMapping;
+using static OrleansAio.Client.EdgeRegistry.EdgeRegistryWireMapping;
 
-namespace OrleansAio.Grains.EdgeRegistry;
+namespace OrleansAio.Client.EdgeRegistry;
 
 /// <summary>
 /// The Edge Registry for Orleans client applications (and grains): the public SDK's <c>EdgeRegistryClient</c> method names and
@@ -17,7 +17,7 @@ namespace OrleansAio.Grains.EdgeRegistry;
 /// id is a canonical decimal. The timeout bounds the wait for the grain call; a create that times out may still have been stored.
 /// </remarks>
 /// <param name="grainFactory">The cluster client or a grain's factory.</param>
-/// <param name="defaultGroupId">The default Group id (the silo's <see cref="EdgeRegistryOptions.DefaultGroupId"/>), used to report xids.</param>
+/// <param name="defaultGroupId">The default Group id (the silo's <c>EdgeRegistry:DefaultGroupId</c>), used to report xids.</param>
 public sealed class ClusterEdgeRegistryClient(IGrainFactory grainFactory, string defaultGroupId = "default") : IEdgeRegistryClient
 {
     private readonly IGrainFactory grainFactory = grainFactory ?? throw new ArgumentNullException(nameof(grainFactory));

@@ -2,7 +2,7 @@ using System.Globalization;
 using OrleansAio.GrainsInterfaces.EdgeRegistry;
 using OrleansAio.Protocol.EdgeRegistry;
 
-namespace OrleansAio.Grains.EdgeRegistry;
+namespace OrleansAio.Client.EdgeRegistry;
 
 /// <summary>Maps between the Edge Registry's wire models (edge-registry.md) and the grains' records.</summary>
 public static class EdgeRegistryWireMapping

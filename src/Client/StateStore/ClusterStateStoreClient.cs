@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAio.Abstractions.Common;
+using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.StateStore;
 
-namespace OrleansAio.Grains.StateStore;
+namespace OrleansAio.Client.StateStore;
 
 /// <summary>
 /// The state store for Orleans client applications (and grains): the public AIO SDK's <c>StateStoreClient</c> method names over
@@ -34,8 +36,8 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
     /// <param name="grainFactory">The cluster client or a grain's factory.</param>
     /// <param name="context">The application context: its clock stamps requests (<c>__ts</c>) and its time source drives timeouts.</param>
     /// <param name="loggerFactory">Logging; optional.</param>
-    /// <param name="maxKeyBytes">The key size limit (as the silo's <see cref="StateStoreOptions.MaxKeyBytes"/>).</param>
-    public ClusterStateStoreClient(IGrainFactory grainFactory, ApplicationContext? context = null, ILoggerFactory? loggerFactory = null, int maxKeyBytes = 16 * 1024)
+    /// <param name="maxKeyBytes">The key size limit (as the silo's <c>StateStore:MaxKeyBytes</c>).</param>
+    public ClusterStateStoreClient(IGrainFactory grainFactory, ApplicationContext? context = null, ILoggerFactory? loggerFactory = null, int maxKeyBytes = StateStoreLimits.DefaultMaxKeyBytes)
     {
         ArgumentNullException.ThrowIfNull(grainFactory);
         this.grainFactory = grainFactory;
@@ -54,7 +56,7 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
         var result = await grain.GetAsync().CallAsync(requestTimeout, context.TimeProvider, cancellationToken).ConfigureAwait(false);
         return result.Value is null
             ? new StateStoreGetResponse(null, null)
-            : new StateStoreGetResponse(result.Version!.ToHybridLogicalClock(), new StateStoreValue(result.Value));
+            : new StateStoreGetResponse(HybridLogicalClock.FromTimestamp(result.Version!), new StateStoreValue(result.Value));
     }
 
     /// <inheritdoc />
@@ -74,16 +76,10 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
             }
         }
 
-        var condition = options.Condition switch
-        {
-            SetCondition.OnlyIfDoesNotExist => StateStoreCondition.OnlyIfNotSet,
-            SetCondition.OnlyIfEqualOrDoesNotExist => StateStoreCondition.OnlyIfEqualOrNotSet,
-            _ => StateStoreCondition.Always,
-        };
-        var request = new StateStoreSetRequest(value.Bytes, condition, px, options.FencingToken?.ToHlcTimestamp(), await StampAsync().ConfigureAwait(false));
+        var request = new StateStoreSetRequest(value.Bytes, options.Condition, px, options.FencingToken?.ToTimestamp(), Stamp());
         var result = await grain.SetAsync(request).CallAsync(requestTimeout, context.TimeProvider, cancellationToken).ConfigureAwait(false);
         ThrowIfError(result.Error);
-        return new StateStoreSetResponse(result.Version?.ToHybridLogicalClock(), result.Applied);
+        return new StateStoreSetResponse(result.Version is { } version ? HybridLogicalClock.FromTimestamp(version) : null, result.Applied);
     }
 
     /// <inheritdoc />
@@ -92,7 +88,7 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
     {
         options ??= new StateStoreDeleteRequestOptions();
         var grain = Grain(key);
-        var request = new StateStoreDeleteRequest(options.FencingToken?.ToHlcTimestamp(), await StampAsync().ConfigureAwait(false));
+        var request = new StateStoreDeleteRequest(options.FencingToken?.ToTimestamp(), Stamp());
         var call = options.OnlyDeleteIfValueEquals is { } expected ? grain.VDeleteAsync(expected.Bytes, request) : grain.DeleteAsync(request);
         var result = await call.CallAsync(requestTimeout, context.TimeProvider, cancellationToken).ConfigureAwait(false);
         ThrowIfError(result.Error);
@@ -135,11 +131,11 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
     async Task IStateStoreKeyObserver.OnKeyChangedAsync(StateStoreKeyNotification notification)
     {
         var change = notification.Operation == StateStoreKeyOperation.Set
-            ? new KeyChangeMessageReceivedEventArgs(new StateStoreKey(notification.Key), KeyState.Updated, notification.Version.ToHybridLogicalClock())
+            ? new KeyChangeMessageReceivedEventArgs(new StateStoreKey(notification.Key), KeyState.Updated, HybridLogicalClock.FromTimestamp(notification.Version))
             {
                 NewValue = new StateStoreValue(notification.Value ?? []),
             }
-            : new KeyChangeMessageReceivedEventArgs(new StateStoreKey(notification.Key), KeyState.Deleted, notification.Version.ToHybridLogicalClock());
+            : new KeyChangeMessageReceivedEventArgs(new StateStoreKey(notification.Key), KeyState.Deleted, HybridLogicalClock.FromTimestamp(notification.Version));
         if (KeyChangeMessageReceivedAsync is { } handler)
         {
             try
@@ -194,11 +190,11 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
         stopping.Dispose();
     }
 
-    private static void ThrowIfError(StateStoreErrorKind? error)
+    private static void ThrowIfError(StateStoreServiceError? error)
     {
         if (error is { } kind)
         {
-            throw StateStoreErrors.CreateException(kind.ToServiceError());
+            throw StateStoreErrors.CreateException(kind);
         }
     }
 
@@ -218,8 +214,7 @@ public sealed partial class ClusterStateStoreClient : IStateStoreClient, IStateS
         return grainFactory.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey(key.Bytes));
     }
 
-    private async Task<HlcTimestamp> StampAsync() =>
-        HlcTimestamp.Parse(await context.ApplicationHlc.UpdateNowAsync(context.MaxClockDrift).ConfigureAwait(false));
+    private HlcTimestamp Stamp() => context.ApplicationHlc.UpdateNowToTimestamp(context.MaxClockDrift);
 
     private async Task RenewAsync()
     {

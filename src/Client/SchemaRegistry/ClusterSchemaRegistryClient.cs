@@ -1,8 +1,9 @@
+using OrleansAio.Abstractions.Common;
 using OrleansAio.GrainsInterfaces.SchemaRegistry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.SchemaRegistry;
 
-namespace OrleansAio.Grains.SchemaRegistry;
+namespace OrleansAio.Client.SchemaRegistry;
 
 /// <summary>
 /// The schema registry for Orleans client applications (and grains): the public AIO SDK's <c>SchemaRegistryClient</c> method

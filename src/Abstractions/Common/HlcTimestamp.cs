@@ -1,24 +1,21 @@
 using System.Globalization;
 
-namespace OrleansAio.GrainsInterfaces.StateStore;
+namespace OrleansAio.Abstractions.Common;
 
 /// <summary>
 /// A hybrid-logical-clock value as the state store uses it for key versions and fencing tokens: milliseconds since the Unix
 /// epoch, a counter and a node id, written on the wire (<c>__ts</c>, <c>__ft</c>) as <c>{ms:D15}:{counter:D5}:{nodeId}</c>.
 /// </summary>
 /// <remarks>
-/// Ordered by milliseconds, then counter, then node id (ordinal), as services.md 0.4 requires. This is a plain value: the clock
-/// that produces versions lives in the grains (<c>OrleansAio.Grains.StateStore</c>), which also converts to and from the
-/// protocol layer's <c>HybridLogicalClock</c>.
+/// Ordered by milliseconds, then counter, then node id (ordinal), as services.md 0.4 requires. This is the one definition of a
+/// clock value: the wire layer parses <c>__ts</c> and <c>__ft</c> into it, the grain contracts carry it (Orleans serializes it
+/// through a surrogate in <c>Grains.Interfaces</c>), and the protocol layer's mutable <c>HybridLogicalClock</c> reads and
+/// writes it (<c>HybridLogicalClock.ToTimestamp()</c>, <c>new HybridLogicalClock(timestamp)</c>) without going through text.
 /// </remarks>
 /// <param name="UnixMilliseconds">Milliseconds since the Unix epoch (0 or more).</param>
 /// <param name="Counter">The logical counter (0 or more).</param>
 /// <param name="NodeId">The node id: non-empty, without <c>:</c>.</param>
-[GenerateSerializer, Immutable]
-public sealed record HlcTimestamp(
-    [property: Id(0)] long UnixMilliseconds,
-    [property: Id(1)] int Counter,
-    [property: Id(2)] string NodeId) : IComparable<HlcTimestamp>
+public sealed record HlcTimestamp(long UnixMilliseconds, int Counter, string NodeId) : IComparable<HlcTimestamp>
 {
     /// <summary>The wall-clock part as a time.</summary>
     public DateTimeOffset Timestamp => DateTimeOffset.FromUnixTimeMilliseconds(UnixMilliseconds);
@@ -27,22 +24,43 @@ public sealed record HlcTimestamp(
     /// <param name="text">The text.</param>
     /// <param name="value">The parsed value.</param>
     /// <returns>Whether <paramref name="text"/> is well formed.</returns>
-    public static bool TryParse(string? text, out HlcTimestamp value)
+    public static bool TryParse(string? text, out HlcTimestamp value) => TryParse(text, out value, out _);
+
+    /// <summary>Parses the wire form <c>{ms}:{counter}:{nodeId}</c>, saying what is wrong when it is malformed.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="value">The parsed value.</param>
+    /// <param name="error">Why <paramref name="text"/> is malformed, or <see langword="null"/>.</param>
+    /// <returns>Whether <paramref name="text"/> is well formed.</returns>
+    public static bool TryParse(string? text, out HlcTimestamp value, out string? error)
     {
         value = null!;
         var parts = text?.Split(':');
-        if (parts is not { Length: 3 } || parts[2].Length == 0)
+        if (parts is not { Length: 3 })
         {
+            error = "expected three ':'-separated fields <ms>:<counter>:<nodeId>";
             return false;
         }
 
         if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var counter))
+            || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
         {
+            error = "the first field is not a millisecond count since the Unix epoch";
             return false;
         }
 
+        if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var counter))
+        {
+            error = "the second field is not a non-negative decimal counter";
+            return false;
+        }
+
+        if (parts[2].Length == 0)
+        {
+            error = "the node ID is empty";
+            return false;
+        }
+
+        error = null;
         value = new HlcTimestamp(ms, counter, parts[2]);
         return true;
     }
@@ -50,9 +68,9 @@ public sealed record HlcTimestamp(
     /// <summary>Parses the wire form, failing with a <see cref="FormatException"/> naming the text.</summary>
     /// <param name="text">The text.</param>
     /// <returns>The value.</returns>
-    public static HlcTimestamp Parse(string text) => TryParse(text, out var value)
+    public static HlcTimestamp Parse(string text) => TryParse(text, out var value, out var error)
         ? value
-        : throw new FormatException($"'{text}' is not a hybrid logical clock value '<ms>:<counter>:<nodeId>'");
+        : throw new FormatException($"'{text}' is not a hybrid logical clock value '<ms>:<counter>:<nodeId>': {error}");
 
     /// <inheritdoc />
     public int CompareTo(HlcTimestamp? other)

@@ -1,3 +1,4 @@
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
@@ -53,16 +54,7 @@ public sealed class AioCommandOptions
             throw AioProtocolException.ConfigurationInvalid(nameof(RequestTopicPattern), RequestTopicPattern, $"command '{commandName}' needs a request topic pattern");
         }
 
-        if (string.IsNullOrEmpty(KeyToken) || !RequestTopicPattern.Contains("{" + KeyToken + "}", StringComparison.Ordinal))
-        {
-            throw AioProtocolException.ConfigurationInvalid(
-                nameof(KeyToken), KeyToken, $"the key token must appear as {{{KeyToken}}} in the request topic pattern '{RequestTopicPattern}' of command '{commandName}'");
-        }
-
-        if (TopicTokenMap.ContainsKey(KeyToken))
-        {
-            throw AioProtocolException.ConfigurationInvalid(nameof(TopicTokenMap), KeyToken, "the key token must not have a resident value: each grain gets its own");
-        }
+        TopicPattern.EnsureKeyToken(RequestTopicPattern, KeyToken, TopicTokenMap, $"the request topic pattern '{RequestTopicPattern}' of command '{commandName}'");
 
         if (DispatchConcurrency < 1)
         {
@@ -93,4 +85,22 @@ public sealed class AioCommandInvokerOptions
 
     /// <summary>The payload serializer (default JSON).</summary>
     public IPayloadSerializer Serializer { get; set; } = new JsonPayloadSerializer();
+
+    /// <summary>Checks the options, naming the first bad one.</summary>
+    /// <param name="commandName">The command name.</param>
+    /// <exception cref="AioProtocolException">A value is missing or invalid (<see cref="AioErrorKind.ConfigurationInvalid"/>, naming it).</exception>
+    public void Validate(string commandName)
+    {
+        if (string.IsNullOrEmpty(commandName))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(commandName), commandName, "a command name is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(RequestTopicPattern))
+        {
+            throw AioProtocolException.ConfigurationInvalid(nameof(RequestTopicPattern), RequestTopicPattern, $"command invoker '{commandName}' needs a request topic pattern");
+        }
+
+        ArgumentNullException.ThrowIfNull(Serializer);
+    }
 }

@@ -1,4 +1,4 @@
-namespace OrleansAio.Protocol.Common;
+namespace OrleansAio.Abstractions.Common;
 
 /// <summary>The error kinds of the AIO protocol error model (protocol.md §1.17, ADR 0009/0017).</summary>
 public enum AioErrorKind
