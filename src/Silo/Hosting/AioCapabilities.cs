@@ -1,4 +1,6 @@
+using OrleansAio.Silo.EdgeRegistry.Hosting;
 using OrleansAio.Silo.Leasing;
+using OrleansAio.Silo.SchemaRegistry.Hosting;
 using OrleansAio.Silo.StateStore;
 
 namespace OrleansAio.Silo.Hosting;
@@ -17,6 +19,8 @@ public static class AioCapabilities
         ArgumentNullException.ThrowIfNull(silo);
         silo.AddAioStateStore();
         silo.AddAioLeasing();
+        silo.AddAioSchemaRegistry();
+        silo.AddAioEdgeRegistry();
         return silo;
     }
 }
