@@ -36,6 +36,26 @@ public sealed class ThermostatDemoOptions
     /// <summary>The thermostat (device) ID.</summary>
     public string ThermostatId { get; set; } = "thermostat-1";
 
+    /// <summary>How long to try to reach the silo (its gateway and its broker) before giving up (default 10 s).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether <c>--help</c> was asked for.</summary>
+    public bool ShowHelp { get; set; }
+
+    /// <summary>The usage text printed by <c>--help</c>.</summary>
+    public const string Usage = """
+        Thermostat sample client: plays a thermostat device (AIO over MQTT) and an Orleans client of the cluster.
+
+        Usage: dotnet run --project samples/Thermostat/Thermostat.Client [-- options]
+
+          --gateway-port N    the silo's Orleans gateway port (Silo:GatewayPort, default 30000)
+          --broker-port N     the silo's MQTT broker port (Silo:BrokerPort, default 1883)
+          --thermostat ID     the device id (default thermostat-1)
+          --help              this text
+
+        Start the silo first: dotnet run --project samples/Thermostat/Thermostat.Silo
+        """;
+
     /// <summary>Reads <c>--gateway-port N</c>, <c>--broker-port N</c> and <c>--thermostat ID</c>.</summary>
     /// <param name="args">The command line.</param>
     /// <returns>The options.</returns>
@@ -45,6 +65,12 @@ public sealed class ThermostatDemoOptions
         var options = new ThermostatDemoOptions();
         for (var i = 0; i < args.Length; i++)
         {
+            if (args[i] is "--help" or "-h" or "-?")
+            {
+                options.ShowHelp = true;
+                continue;
+            }
+
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"'{args[i]}' needs a value");
             switch (args[i])
             {
@@ -58,7 +84,7 @@ public sealed class ThermostatDemoOptions
                     options.ThermostatId = value;
                     break;
                 default:
-                    throw new ArgumentException($"unknown option '{args[i]}' (known: --gateway-port, --broker-port, --thermostat)");
+                    throw new ArgumentException($"unknown option '{args[i]}' (known: --gateway-port, --broker-port, --thermostat, --help)");
             }
 
             i++;
@@ -88,22 +114,57 @@ public static class ThermostatDemo
         // The Orleans client: static gateway list, so it needs nothing but the silo's gateway port.
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var giveUpAt = TimeProvider.System.GetUtcNow() + options.ConnectTimeout;
         builder.UseOrleansClient(client => client
             .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort))
+            .UseConnectionRetryFilter(async (_, ct) =>
+            {
+                // Orleans retries a gateway that does not answer for minutes; the sample says what to start instead.
+                if (TimeProvider.System.GetUtcNow() >= giveUpAt)
+                {
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+                return true;
+            })
             .Configure<ClusterOptions>(cluster =>
             {
                 cluster.ClusterId = options.ClusterId;
                 cluster.ServiceId = options.ServiceId;
             }));
         using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new ThermostatSiloUnreachableException(
+                $"cannot reach the silo's Orleans gateway at 127.0.0.1:{options.GatewayPort} within {options.ConnectTimeout.TotalSeconds:0} s: start it first (dotnet run --project samples/Thermostat/Thermostat.Silo) or pass --gateway-port",
+                ex);
+        }
+
         var grains = host.Services.GetRequiredService<IClusterClient>();
 
         // The device: its own MQTT session to the silo's broker.
         await using var device = new MqttSessionClient(new MqttSessionClientOptions(), NullLoggerFactory.Instance);
-        await device.ConnectAsync(
-            new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = options.BrokerPort, UseTls = false, ClientId = $"{id}-{Guid.NewGuid():N}"[..24] },
-            cancellationToken);
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connecting.CancelAfter(options.ConnectTimeout);
+            try
+            {
+                await device.ConnectAsync(
+                    new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = options.BrokerPort, UseTls = false, ClientId = $"{id}-{Guid.NewGuid():N}"[..24] },
+                    connecting.Token);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ThermostatSiloUnreachableException(
+                    $"cannot connect to the silo's MQTT broker at 127.0.0.1:{options.BrokerPort}: start the silo first (dotnet run --project samples/Thermostat/Thermostat.Silo) or pass --broker-port",
+                    ex);
+            }
+        }
         var context = new ApplicationContext();
         var json = new JsonPayloadSerializer();
 
@@ -186,3 +247,8 @@ public static class ThermostatDemo
         }
     }
 }
+
+/// <summary>The demo could not reach the silo (its gateway or its broker); the message says what to start.</summary>
+/// <param name="message">One line for the user.</param>
+/// <param name="innerException">The cause.</param>
+public sealed class ThermostatSiloUnreachableException(string message, Exception innerException) : Exception(message, innerException);

@@ -20,7 +20,7 @@ public sealed class MqttSessionClientOptions
     public IReconnectPolicy ReconnectPolicy { get; set; } = new ExponentialBackoffReconnectPolicy();
 
     /// <summary>How long one reconnection attempt may take before it is abandoned and counted as failed; default 2 s.</summary>
-    /// <remarks>Also applies to the first connect when <see cref="RetryOnFirstConnect"/> is set.</remarks>
+    /// <remarks>Applies to the first connect too, with or without <see cref="RetryOnFirstConnect"/>: a broker that accepts the TCP connection but never answers CONNECT fails the attempt with a timeout.</remarks>
     public TimeSpan ConnectionAttemptTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>

@@ -17,14 +17,15 @@ internal sealed partial class SessionConnector(
 {
     private readonly ILogger logger = logger;
 
-    /// <summary>One attempt with the settings' Clean Start and no attempt timeout (<c>RetryOnFirstConnect = false</c>).</summary>
+    /// <summary>One attempt with the settings' Clean Start, bounded by the attempt timeout (<c>RetryOnFirstConnect = false</c>).</summary>
     /// <param name="settings">The session's settings.</param>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns>The successful CONNACK.</returns>
     /// <exception cref="AioProtocolException">The broker refused the connection.</exception>
     public async Task<MqttClientConnectResult> ConnectFirstAttemptAsync(MqttConnectionSettings settings, CancellationToken cancellationToken)
     {
-        var result = await ConnectOnceAsync(settings, settings.CleanStart, attemptTimeout: null, cancellationToken).ConfigureAwait(false);
+        // A broker that accepts TCP but never answers CONNECT would otherwise hold the caller (a silo's start) forever.
+        var result = await ConnectOnceAsync(settings, settings.CleanStart, options.ConnectionAttemptTimeout, cancellationToken).ConfigureAwait(false);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             SessionMetrics.ConnectFailures.Add(1);
@@ -122,7 +123,7 @@ internal sealed partial class SessionConnector(
 
             return result;
         }
-        catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (timeout?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
         {
             throw AioProtocolException.Timeout(
                 nameof(MqttSessionClientOptions.ConnectionAttemptTimeout),

@@ -28,6 +28,27 @@ internal static class PortCheck
         }
     }
 
+    /// <summary>Checks that <paramref name="address"/> belongs to this machine (a listener can bind it).</summary>
+    /// <param name="setting">The setting that named the address.</param>
+    /// <param name="address">The address.</param>
+    /// <exception cref="SiloStartupException">No interface of this machine has the address.</exception>
+    public static void EnsureLocal(string setting, IPAddress address)
+    {
+        using var listener = new TcpListener(address, 0);
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressNotAvailable)
+        {
+            throw new SiloStartupException(setting, $"{address} is not an address of this machine (no network interface has it)", ex);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
     /// <summary>Returns a port that is free on <paramref name="address"/> now.</summary>
     /// <param name="address">The address to bind.</param>
     /// <returns>The port.</returns>

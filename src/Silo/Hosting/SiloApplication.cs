@@ -76,6 +76,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
 
         var options = SiloHostOptionsReader.Read(builder.Configuration);
         var advertised = IPAddress.Parse(options.AdvertisedAddress);
+        PortCheck.EnsureLocal($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.AdvertisedAddress)}", advertised);
         PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.SiloPort)}", advertised, options.SiloPort);
         PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.GatewayPort)}", advertised, options.GatewayPort);
         PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.HttpPort)}", IPAddress.Loopback, options.HttpPort);

@@ -76,8 +76,8 @@ internal static partial class SiloHostOptionsReader
         }
 
         RequireText(nameof(SiloHostOptions.DataDirectory), options.DataDirectory);
-        RequireText(nameof(SiloHostOptions.GarnetMemory), options.GarnetMemory);
-        RequireText(nameof(SiloHostOptions.GarnetIndexSize), options.GarnetIndexSize);
+        RequireGarnetSize(nameof(SiloHostOptions.GarnetMemory), options.GarnetMemory);
+        RequireGarnetSize(nameof(SiloHostOptions.GarnetIndexSize), options.GarnetIndexSize);
         RequirePositive(nameof(SiloHostOptions.ConnectTimeout), options.ConnectTimeout);
         if (options.MqttMaxPendingOperations < 1)
         {
@@ -85,6 +85,16 @@ internal static partial class SiloHostOptionsReader
         }
 
         RequirePositive(nameof(SiloHostOptions.ShutdownTimeout), options.ShutdownTimeout);
+    }
+
+    // Garnet's size syntax: a whole number of bytes with an optional k, m, g or t (kilo, mega, giga, tera; powers of 1024).
+    private static void RequireGarnetSize(string name, string? value)
+    {
+        RequireText(name, value);
+        if (!System.Text.RegularExpressions.Regex.IsMatch(value!, "^[1-9][0-9]*[kKmMgGtT]?$", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1)))
+        {
+            throw Invalid(name, $"'{value}' is not a Garnet size (a whole number with an optional k, m, g or t, for example 64m)");
+        }
     }
 
     private static void RequireText(string name, string? value)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Mqtt;
@@ -94,10 +95,14 @@ public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLife
         {
             throw new SiloStartupException(
                 settingName,
-                $"cannot connect to the MQTT broker at {settings.HostName}:{settings.TcpPort} ({ex.GetBaseException().Message.Split('\n', 2)[0].Trim()})",
+                $"cannot connect to the MQTT broker at {settings.HostName}:{settings.TcpPort} ({Reason(ex)})",
                 ex);
         }
     }
+
+    // A timed-out attempt says so (its inner exception is only the closed socket); otherwise the innermost cause.
+    private static string Reason(Exception ex) =>
+        (ex is AioProtocolException { Kind: AioErrorKind.Timeout } timeout ? timeout.Message : ex.GetBaseException().Message).Split('\n', 2)[0].Trim();
 
     /// <summary>Ends the session: the broker drops it, so shared-subscription messages go to the silos still running.</summary>
     /// <param name="cancellationToken">Cancels the wait for the DISCONNECT to be sent.</param>

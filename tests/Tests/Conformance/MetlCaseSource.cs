@@ -20,34 +20,35 @@ internal static class MetlCaseSource
     public const string NoCases = "(no METL cases found)";
 
     /// <summary>The cases folder, or <see langword="null"/> when neither the variable nor the default folder exists.</summary>
-    public static string? CasesDirectory
+    public static string? CasesDirectory => CandidateDirectories().FirstOrDefault(Directory.Exists);
+
+    /// <summary>The message used to skip when no cases are available: which folders were tried, and how to point at the cases.</summary>
+    public static string MissingMessage =>
+        $"METL cases not found: tried {string.Join(", ", CandidateDirectories().Select(d => $"'{d}'"))}" +
+        $"{(string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(CasesDirVariable)) ? $" ({CasesDirVariable} is not set)" : $" (from {CasesDirVariable})")}. " +
+        $"Set {CasesDirVariable} to the folder that holds the CommandExecutor, CommandInvoker, TelemetryReceiver and TelemetrySender " +
+        "folders (export METL_CASES_DIR=/path/to/metl), or put them at ../shared/metl beside the repository root. They are the " +
+        "public Azure/iot-operations-sdks repository's eng/test/test-cases/Protocol (MIT).";
+
+    // $METL_CASES_DIR when set (and then only it), else ../shared/metl beside the folder holding orleans-aio.sln.
+    private static IEnumerable<string> CandidateDirectories()
     {
-        get
+        var configured = Environment.GetEnvironmentVariable(CasesDirVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
         {
-            var configured = Environment.GetEnvironmentVariable(CasesDirVariable);
-            if (!string.IsNullOrWhiteSpace(configured))
-            {
-                return Directory.Exists(configured) ? Path.GetFullPath(configured) : null;
-            }
+            yield return Path.GetFullPath(configured);
+            yield break;
+        }
 
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "orleans-aio.sln")))
             {
-                if (File.Exists(Path.Combine(dir.FullName, "orleans-aio.sln")))
-                {
-                    var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "metl"));
-                    return Directory.Exists(candidate) ? candidate : null;
-                }
+                yield return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "metl"));
+                yield break;
             }
-
-            return null;
         }
     }
-
-    /// <summary>The message used to skip when no cases are available.</summary>
-    public static string MissingMessage =>
-        $"METL cases not found ({CasesDirVariable}='{Environment.GetEnvironmentVariable(CasesDirVariable)}', default ../shared/metl beside the " +
-        "repository root). Get them from the public Azure/iot-operations-sdks repository (MIT), folder eng/test/test-cases/Protocol, " +
-        $"and set {CasesDirVariable} to that folder.";
 
     /// <summary>The theory rows of a suite: case paths relative to the cases folder, displayed by file name.</summary>
     /// <param name="suite">The suite.</param>
@@ -59,7 +60,7 @@ internal static class MetlCaseSource
         var suiteDir = root is null ? null : Path.Combine(root, suite.ToString());
         if (suiteDir is null || !Directory.Exists(suiteDir))
         {
-            data.Add(new TheoryDataRow<string>(NoCases) { TestDisplayName = $"{suite}: {NoCases}" });
+            data.Add(new TheoryDataRow<string>(NoCases) { TestDisplayName = $"{suite}: {NoCases}: {MissingMessage}" });
             return data;
         }
 

@@ -345,3 +345,33 @@ public sealed class MetlLanguageCoverageTests
         }
     }
 }
+
+/// <summary>When the METL cases are missing, the skip says where it looked and how to point at them.</summary>
+public sealed class MetlCaseSourceTests
+{
+    [Fact]
+    public void TheMissingCasesMessageNamesTheFoldersTriedAndTheVariable()
+    {
+        var message = MetlCaseSource.MissingMessage;
+
+        var tried = Environment.GetEnvironmentVariable(MetlCaseSource.CasesDirVariable) is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "metl"));
+        Assert.Contains($"'{tried}'", message, StringComparison.Ordinal);
+        Assert.Contains("export METL_CASES_DIR=", message, StringComparison.Ordinal);
+        Assert.Contains("CommandExecutor, CommandInvoker, TelemetryReceiver and TelemetrySender", message, StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "orleans-aio.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("no orleans-aio.sln above the test binaries");
+    }
+}

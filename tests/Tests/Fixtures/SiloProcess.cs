@@ -29,7 +29,14 @@ public sealed partial class SiloProcess : IAsyncDisposable
     public IReadOnlyList<string> StandardError => stderr.ToArray();
 
     /// <summary>Starts the silo program with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
-    public static SiloProcess Start(string workingDirectory, params string[] args)
+    public static SiloProcess Start(string workingDirectory, params string[] args) => StartProgram("OrleansAio.Silo.dll", workingDirectory, args);
+
+    /// <summary>Starts another program (a sample) the same way.</summary>
+    /// <param name="assemblyFileName">The program's assembly: a file name beside the tests, or a full path to its own build output.</param>
+    /// <param name="workingDirectory">Its working directory.</param>
+    /// <param name="args">Its arguments.</param>
+    /// <returns>The running program.</returns>
+    public static SiloProcess StartProgram(string assemblyFileName, string workingDirectory, params string[] args)
     {
         // A shell that runs tests in the background leaves SIGINT ignored, and children inherit that: reset it so Ctrl+C works.
         var startInfo = new ProcessStartInfo("env")
@@ -41,7 +48,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         };
         startInfo.ArgumentList.Add("--default-signal=INT,TERM");
         startInfo.ArgumentList.Add("dotnet");
-        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "OrleansAio.Silo.dll"));
+        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assemblyFileName));
         foreach (var arg in args)
         {
             startInfo.ArgumentList.Add(arg);

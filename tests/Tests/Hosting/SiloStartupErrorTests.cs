@@ -29,6 +29,9 @@ public sealed class SiloStartupErrorTests : IDisposable
         { "--Silo:ShutdownTimeout=-00:00:01", "Silo:ShutdownTimeout", "must be positive" },
         { "--Silo:MqttMaxPendingOperations=0", "Silo:MqttMaxPendingOperations", "must be at least 1" },
         { "--StateStore:MaxKeyBytes=0", "StateStore:MaxKeyBytes", "the key limit must be at least 1 byte" },
+        { "--Silo:GarnetMemory=lots", "Silo:GarnetMemory", "'lots' is not a Garnet size" },
+        { "--Silo:GarnetIndexSize=16 m", "Silo:GarnetIndexSize", "'16 m' is not a Garnet size" },
+        { "--Silo:AdvertisedAddress=10.9.9.9", "Silo:AdvertisedAddress", "10.9.9.9 is not an address of this machine" },
         { "--StateStore:MaxClockDrift=-00:00:01", "StateStore:MaxClockDrift", "the clock drift must be positive" },
         { "--Leasing:ReobserveInterval=00:10:00", "Leasing:ReobserveInterval", "must be positive and below 5 minutes" },
     };
@@ -75,6 +78,34 @@ public sealed class SiloStartupErrorTests : IDisposable
         var closedPort = FreePort.Get();
         var output = await RunAsync($"--ConnectionStrings:Mqtt=HostName=127.0.0.1;TcpPort={closedPort};UseTls=false", "--Silo:ConnectTimeout=00:00:05");
         Assert.StartsWith("ConnectionStrings:Mqtt: cannot connect to the MQTT broker at 127.0.0.1:" + closedPort, output);
+    }
+
+    [Fact]
+    public async Task ABrokerThatNeverAnswersConnectIsReportedAfterTheConnectTimeout()
+    {
+        // Accepts TCP connections and never writes a byte: no CONNACK ever comes.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var accepted = new List<TcpClient>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var accepting = Task.Run(
+            async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    accepted.Add(await silent.AcceptTcpClientAsync(stop.Token));
+                }
+            },
+            TestContext.Current.CancellationToken);
+
+        var output = await RunAsync($"--ConnectionStrings:Mqtt=HostName=127.0.0.1;TcpPort={port};UseTls=false", "--Silo:ConnectTimeout=00:00:03");
+
+        Assert.StartsWith($"ConnectionStrings:Mqtt: cannot connect to the MQTT broker at 127.0.0.1:{port}", output);
+        Assert.Contains("timed out after 00:00:03", output, StringComparison.Ordinal);
+        await stop.CancelAsync();
+        await accepting.ContinueWith(_ => { }, TaskScheduler.Default);
+        accepted.ForEach(c => c.Dispose());
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using OrleansAio.GrainsInterfaces.Rpc;
 
 namespace OrleansAio.Tests.Rpc;
 
-/// <summary>A request to the test command: <c>ok</c>, <c>throw</c>, <c>slow</c> or <c>appError</c>.</summary>
+/// <summary>A request to the test command: <c>ok</c>, <c>throw</c>, <c>slow</c>, <c>pause</c> (3 s) or <c>appError</c>.</summary>
 [GenerateSerializer, Immutable]
 public sealed record CounterRequest([property: Id(0)] string Mode, [property: Id(1)] int Amount);
 
@@ -34,6 +34,12 @@ public sealed class CounterGrain : Grain, ICounterGrain
         if (mode == "slow")
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken);
+        }
+
+        if (mode == "pause")
+        {
+            // Longer than the Orleans call timeout of LongCommandClusterFixture, shorter than the command's execution timeout.
+            await Task.Delay(TimeSpan.FromSeconds(3), TimeProvider.System, cancellationToken);
         }
 
         executions++;

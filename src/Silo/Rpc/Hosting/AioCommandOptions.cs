@@ -56,6 +56,13 @@ public sealed class AioCommandOptions
 
         TopicPattern.EnsureKeyToken(RequestTopicPattern, KeyToken, TopicTokenMap, $"the request topic pattern '{RequestTopicPattern}' of command '{commandName}'");
 
+        var maxExecutionTimeout = TimeSpan.Parse(GrainsInterfaces.Rpc.ICommandHandlerGrain<object, object>.MaxExecutionTimeout, System.Globalization.CultureInfo.InvariantCulture);
+        if (ExecutionTimeout <= TimeSpan.Zero || ExecutionTimeout > maxExecutionTimeout)
+        {
+            throw AioProtocolException.ConfigurationInvalid(
+                nameof(ExecutionTimeout), ExecutionTimeout, $"the execution timeout of command '{commandName}' must be positive and at most {maxExecutionTimeout}");
+        }
+
         if (DispatchConcurrency < 1)
         {
             throw AioProtocolException.ConfigurationInvalid(nameof(DispatchConcurrency), DispatchConcurrency, "at least one request must run at a time");
