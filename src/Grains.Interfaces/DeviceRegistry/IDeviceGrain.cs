@@ -233,7 +233,7 @@ public interface IDeviceRegistryIndexGrain : IGrainWithStringKey
 
 /// <summary>
 /// The registry as a whole, for operators and Orleans apps: lists resources with their contents and changes definitions at run
-/// time (a stateless worker over <see cref="IDeviceRegistryIndexGrain"/> and the resource grains; use key <c>""</c>).
+/// time (a stateless worker over <see cref="IDeviceRegistryIndexGrain"/> and the resource grains; any key, conventionally <c>default</c>).
 /// </summary>
 public interface IDeviceRegistryGrain : IGrainWithStringKey
 {

@@ -22,7 +22,7 @@ namespace OrleansAio.Protocol.DeviceRegistry;
 /// subscribed before the request is sent, so no event that follows the reply is missed. <see cref="ListDevicesAsync"/> and
 /// <see cref="ListAssetsAsync"/> are orleans-aio extensions that only an orleans-aio silo answers.
 /// </remarks>
-public sealed partial class AzureDeviceRegistryClient : IAsyncDisposable
+public sealed partial class AzureDeviceRegistryClient : IDeviceRegistryClient
 {
     private readonly ApplicationContext context;
     private readonly IMqttPubSubClient mqttClient;

@@ -58,7 +58,7 @@ internal sealed partial class DefinitionFileLoader(IGrainFactory grainFactory, I
         var registry = grainFactory.GetGrain<G.IDeviceRegistryGrain>(DeviceRegistryEndpoint.RegistryGrainKey);
         foreach (var (name, (device, setting, file)) in devices)
         {
-            var result = await registry.CreateOrUpdateDeviceAsync(name, WireMapping.Convert<G.Device>(device));
+            var result = await registry.CreateOrUpdateDeviceAsync(name, DeviceRegistryMapping.Convert<G.Device>(device));
             if (result.Error is { } error)
             {
                 throw new SiloStartupException(setting, $"file '{file}': Device '{name}': {error.Message}");
@@ -67,7 +67,7 @@ internal sealed partial class DefinitionFileLoader(IGrainFactory grainFactory, I
 
         foreach (var (name, (asset, setting, file)) in assets)
         {
-            var result = await registry.CreateOrUpdateAssetAsync(name, WireMapping.Convert<G.Asset>(asset));
+            var result = await registry.CreateOrUpdateAssetAsync(name, DeviceRegistryMapping.Convert<G.Asset>(asset));
             if (result.Error is { } error)
             {
                 throw new SiloStartupException(setting, $"file '{file}': Asset '{name}': {error.Message}");

@@ -77,6 +77,9 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
         }
     }
 
+    // A grain key must not be empty (an empty topic level matches '+'); an empty name is simply not found.
+    private static string Key(string name) => name.Length == 0 ? "-" : name;
+
     private static string Connector(IReadOnlyDictionary<string, string> tokens) =>
         tokens.TryGetValue(DeviceRegistryTopics.ConnectorClientIdToken, out var id) ? id : string.Empty;
 
@@ -149,18 +152,18 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
 
     private async Task<byte[]> GetDeviceAsync(string deviceName, string endpointName)
     {
-        var result = await grainFactory.GetGrain<G.IDeviceGrain>(deviceName).GetDeviceAsync(endpointName);
+        var result = await grainFactory.GetGrain<G.IDeviceGrain>(Key(deviceName)).GetDeviceAsync(endpointName);
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.GetDevice, error)
-            : Json(new GetDeviceResponsePayload { Device = WireMapping.Convert<Device>(result.Value!) });
+            : Json(new GetDeviceResponsePayload { Device = DeviceRegistryMapping.Convert<Device>(result.Value!) });
     }
 
     private async Task<byte[]> GetDeviceStatusAsync(string deviceName, string endpointName)
     {
-        var result = await grainFactory.GetGrain<G.IDeviceGrain>(deviceName).GetStatusAsync(endpointName);
+        var result = await grainFactory.GetGrain<G.IDeviceGrain>(Key(deviceName)).GetStatusAsync(endpointName);
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.GetDeviceStatus, error)
-            : Json(new GetDeviceStatusResponsePayload { DeviceStatus = WireMapping.Convert<DeviceStatus>(result.Value!) });
+            : Json(new GetDeviceStatusResponsePayload { DeviceStatus = DeviceRegistryMapping.Convert<DeviceStatus>(result.Value!) });
     }
 
     private async Task<byte[]> GetAssetAsync(string deviceName, string endpointName, AssetNameRequestPayload request)
@@ -170,10 +173,10 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
             return Error(DeviceRegistryTopics.GetAsset, AkriServiceErrorCode.BadRequest, "'assetName' is empty");
         }
 
-        var result = await grainFactory.GetGrain<G.IAssetGrain>(request.AssetName).GetAssetAsync(deviceName, endpointName);
+        var result = await grainFactory.GetGrain<G.IAssetGrain>(Key(request.AssetName)).GetAssetAsync(deviceName, endpointName);
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.GetAsset, error)
-            : Json(new GetAssetResponsePayload { Asset = WireMapping.Convert<Asset>(result.Value!) });
+            : Json(new GetAssetResponsePayload { Asset = DeviceRegistryMapping.Convert<Asset>(result.Value!) });
     }
 
     private async Task<byte[]> GetAssetStatusAsync(string deviceName, string endpointName, AssetNameRequestPayload request)
@@ -183,19 +186,19 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
             return Error(DeviceRegistryTopics.GetAssetStatus, AkriServiceErrorCode.BadRequest, "'assetName' is empty");
         }
 
-        var result = await grainFactory.GetGrain<G.IAssetGrain>(request.AssetName).GetStatusAsync(deviceName, endpointName);
+        var result = await grainFactory.GetGrain<G.IAssetGrain>(Key(request.AssetName)).GetStatusAsync(deviceName, endpointName);
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.GetAssetStatus, error)
-            : Json(new GetAssetStatusResponsePayload { AssetStatus = WireMapping.Convert<AssetStatus>(result.Value!) });
+            : Json(new GetAssetStatusResponsePayload { AssetStatus = DeviceRegistryMapping.Convert<AssetStatus>(result.Value!) });
     }
 
     private async Task<byte[]> UpdateDeviceStatusAsync(string deviceName, string endpointName, UpdateDeviceStatusRequestPayload request)
     {
-        var result = await grainFactory.GetGrain<G.IDeviceGrain>(deviceName)
-            .UpdateStatusAsync(endpointName, WireMapping.Convert<G.DeviceStatus>(request.DeviceStatusUpdate));
+        var result = await grainFactory.GetGrain<G.IDeviceGrain>(Key(deviceName))
+            .UpdateStatusAsync(endpointName, DeviceRegistryMapping.Convert<G.DeviceStatus>(request.DeviceStatusUpdate));
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.UpdateDeviceStatus, error)
-            : Json(new UpdateDeviceStatusResponsePayload { UpdatedDeviceStatus = WireMapping.Convert<DeviceStatus>(result.Value!) });
+            : Json(new UpdateDeviceStatusResponsePayload { UpdatedDeviceStatus = DeviceRegistryMapping.Convert<DeviceStatus>(result.Value!) });
     }
 
     private async Task<byte[]> UpdateAssetStatusAsync(string deviceName, string endpointName, UpdateAssetStatusRequestPayload request)
@@ -206,17 +209,17 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
             return Error(DeviceRegistryTopics.UpdateAssetStatus, AkriServiceErrorCode.BadRequest, "'assetStatusUpdate.assetName' is empty");
         }
 
-        var result = await grainFactory.GetGrain<G.IAssetGrain>(update.AssetName)
-            .UpdateStatusAsync(deviceName, endpointName, WireMapping.Convert<G.AssetStatus>(update.AssetStatus));
+        var result = await grainFactory.GetGrain<G.IAssetGrain>(Key(update.AssetName))
+            .UpdateStatusAsync(deviceName, endpointName, DeviceRegistryMapping.Convert<G.AssetStatus>(update.AssetStatus));
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.UpdateAssetStatus, error)
-            : Json(new UpdateAssetStatusResponsePayload { UpdatedAssetStatus = WireMapping.Convert<AssetStatus>(result.Value!) });
+            : Json(new UpdateAssetStatusResponsePayload { UpdatedAssetStatus = DeviceRegistryMapping.Convert<AssetStatus>(result.Value!) });
     }
 
     private async Task<byte[]> SetDevicePreferenceAsync(
         string connector, string deviceName, string endpointName, SetNotificationPreferenceForDeviceUpdatesRequestPayload request)
     {
-        var result = await grainFactory.GetGrain<G.IDeviceGrain>(deviceName)
+        var result = await grainFactory.GetGrain<G.IDeviceGrain>(Key(deviceName))
             .SetNotificationPreferenceAsync(connector, endpointName, (G.NotificationPreference)(int)request.NotificationPreferenceRequest);
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.SetNotificationPreferenceForDeviceUpdates, error)
@@ -232,7 +235,7 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
             return Error(DeviceRegistryTopics.SetNotificationPreferenceForAssetUpdates, AkriServiceErrorCode.BadRequest, "'notificationPreferenceRequest.assetName' is empty");
         }
 
-        var result = await grainFactory.GetGrain<G.IAssetGrain>(preference.AssetName)
+        var result = await grainFactory.GetGrain<G.IAssetGrain>(Key(preference.AssetName))
             .SetNotificationPreferenceAsync(connector, deviceName, endpointName, (G.NotificationPreference)(int)preference.NotificationPreference);
         return result.Error is { } error
             ? Error(DeviceRegistryTopics.SetNotificationPreferenceForAssetUpdates, error)
@@ -248,7 +251,7 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
         }
 
         var result = await grainFactory.GetGrain<G.IDiscoveredAssetGrain>(discovered.DiscoveredAssetName)
-            .CreateOrUpdateAsync(WireMapping.Convert<G.DiscoveredAsset>(discovered.DiscoveredAsset), deviceName, endpointName);
+            .CreateOrUpdateAsync(DeviceRegistryMapping.Convert<G.DiscoveredAsset>(discovered.DiscoveredAsset), deviceName, endpointName);
         return Json(new CreateOrUpdateDiscoveredAssetResponsePayload
         {
             DiscoveredAssetResponse = new DiscoveryResponse { DiscoveryId = result.DiscoveryId, Version = result.Version },
@@ -266,7 +269,7 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
         tokens.TryGetValue(DeviceRegistryTopics.InboundEndpointTypeToken, out var endpointType);
         tokens.TryGetValue(DeviceRegistryTopics.DiscoveryClientIdToken, out var discoveryClientId);
         var result = await grainFactory.GetGrain<G.IDiscoveredDeviceGrain>(discovered.DiscoveredDeviceName)
-            .CreateOrUpdateAsync(WireMapping.Convert<G.DiscoveredDevice>(discovered.DiscoveredDevice), endpointType ?? string.Empty, discoveryClientId);
+            .CreateOrUpdateAsync(DeviceRegistryMapping.Convert<G.DiscoveredDevice>(discovered.DiscoveredDevice), endpointType ?? string.Empty, discoveryClientId);
         return Json(new CreateOrUpdateDiscoveredDeviceResponsePayload
         {
             DiscoveredDeviceResponse = new DiscoveryResponse { DiscoveryId = result.DiscoveryId, Version = result.Version },
@@ -281,8 +284,8 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
             Devices = [.. devices.Select(d => new DeviceListEntry
             {
                 DeviceName = d.Name,
-                Device = WireMapping.Convert<Device>(d.Device),
-                Status = d.Status is null ? null : WireMapping.Convert<DeviceStatus>(d.Status),
+                Device = DeviceRegistryMapping.Convert<Device>(d.Device),
+                Status = d.Status is null ? null : DeviceRegistryMapping.Convert<DeviceStatus>(d.Status),
             })],
         });
     }
@@ -295,8 +298,8 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
             Assets = [.. assets.Select(a => new AssetListEntry
             {
                 AssetName = a.Name,
-                Asset = WireMapping.Convert<Asset>(a.Asset),
-                Status = a.Status is null ? null : WireMapping.Convert<AssetStatus>(a.Status),
+                Asset = DeviceRegistryMapping.Convert<Asset>(a.Asset),
+                Status = a.Status is null ? null : DeviceRegistryMapping.Convert<AssetStatus>(a.Status),
             })],
         });
     }

@@ -66,7 +66,7 @@ public sealed partial class DeviceRegistryEndpoint(
         };
         var telemetry = new DeviceUpdateEventTelemetry
         {
-            DeviceUpdateEvent = new() { DeviceName = subscription.DeviceName, Device = WireMapping.Convert<Device>(device) },
+            DeviceUpdateEvent = new() { DeviceName = subscription.DeviceName, Device = DeviceRegistryMapping.Convert<Device>(device) },
         };
         return sender.SendTelemetryAsync(telemetry, Tokens(subscription), cancellationToken: cancellationToken);
     }
@@ -82,7 +82,7 @@ public sealed partial class DeviceRegistryEndpoint(
         };
         var telemetry = new AssetUpdateEventTelemetry
         {
-            AssetUpdateEvent = new() { AssetName = assetName, Asset = WireMapping.Convert<Asset>(asset) },
+            AssetUpdateEvent = new() { AssetName = assetName, Asset = DeviceRegistryMapping.Convert<Asset>(asset) },
         };
         return sender.SendTelemetryAsync(telemetry, Tokens(subscription), cancellationToken: cancellationToken);
     }
@@ -212,20 +212,20 @@ public sealed partial class DeviceRegistryEndpoint(
             var kept = eventName switch
             {
                 DeviceRegistryTopics.DeviceEndpointRuntimeHealthEvent => await ReportAsync<DeviceEndpointRuntimeHealthEventTelemetry, bool>(payload, async t =>
-                    await grainFactory.GetGrain<G.IDeviceGrain>(deviceName ?? string.Empty).ReportEndpointHealthAsync(
-                        endpointName ?? string.Empty, WireMapping.Convert<G.RuntimeHealth>(t.DeviceEndpointRuntimeHealthEvent.RuntimeHealth))),
+                    await grainFactory.GetGrain<G.IDeviceGrain>(string.IsNullOrEmpty(deviceName) ? "-" : deviceName).ReportEndpointHealthAsync(
+                        endpointName ?? string.Empty, DeviceRegistryMapping.Convert<G.RuntimeHealth>(t.DeviceEndpointRuntimeHealthEvent.RuntimeHealth))),
                 DeviceRegistryTopics.DatasetRuntimeHealthEvent => await ReportAsync<DatasetRuntimeHealthEventTelemetry, int>(payload, async t =>
                     await Asset(t.DatasetRuntimeHealthEvent.AssetName).ReportDatasetHealthAsync(
-                        WireMapping.Convert<List<G.DatasetRuntimeHealth>>(t.DatasetRuntimeHealthEvent.Datasets))),
+                        DeviceRegistryMapping.Convert<List<G.DatasetRuntimeHealth>>(t.DatasetRuntimeHealthEvent.Datasets))),
                 DeviceRegistryTopics.EventRuntimeHealthEvent => await ReportAsync<EventRuntimeHealthEventTelemetry, int>(payload, async t =>
                     await Asset(t.EventRuntimeHealthEvent.AssetName).ReportEventHealthAsync(
-                        WireMapping.Convert<List<G.EventRuntimeHealth>>(t.EventRuntimeHealthEvent.Events))),
+                        DeviceRegistryMapping.Convert<List<G.EventRuntimeHealth>>(t.EventRuntimeHealthEvent.Events))),
                 DeviceRegistryTopics.StreamRuntimeHealthEvent => await ReportAsync<StreamRuntimeHealthEventTelemetry, int>(payload, async t =>
                     await Asset(t.StreamRuntimeHealthEvent.AssetName).ReportStreamHealthAsync(
-                        WireMapping.Convert<List<G.StreamRuntimeHealth>>(t.StreamRuntimeHealthEvent.Streams))),
+                        DeviceRegistryMapping.Convert<List<G.StreamRuntimeHealth>>(t.StreamRuntimeHealthEvent.Streams))),
                 _ => await ReportAsync<ManagementActionRuntimeHealthEventTelemetry, int>(payload, async t =>
                     await Asset(t.ManagementActionRuntimeHealthEvent.AssetName).ReportManagementActionHealthAsync(
-                        WireMapping.Convert<List<G.ManagementActionRuntimeHealth>>(t.ManagementActionRuntimeHealthEvent.ManagementActions))),
+                        DeviceRegistryMapping.Convert<List<G.ManagementActionRuntimeHealth>>(t.ManagementActionRuntimeHealthEvent.ManagementActions))),
             };
             if (kept is { } problem)
             {

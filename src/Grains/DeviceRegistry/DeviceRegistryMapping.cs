@@ -2,13 +2,13 @@ using System.Text.Json;
 using OrleansAio.Protocol.DeviceRegistry;
 using G = OrleansAio.GrainsInterfaces.DeviceRegistry;
 
-namespace OrleansAio.Silo.DeviceRegistry;
+namespace OrleansAio.Grains.DeviceRegistry;
 
 /// <summary>
 /// Converts between the wire models (<c>Protocol/DeviceRegistry</c>) and their grain-side twins (<c>Grains.Interfaces</c>), which
 /// have the same JSON shape: through JSON, so a field added to both models needs no mapping code.
 /// </summary>
-internal static class WireMapping
+public static class DeviceRegistryMapping
 {
     /// <summary>Converts <paramref name="value"/> to the other model of the same shape.</summary>
     /// <typeparam name="TOut">The target model.</typeparam>
