@@ -194,21 +194,10 @@ internal sealed partial class DefinitionFileLoader(IGrainFactory grainFactory, I
         }
         catch (JsonException ex)
         {
-            var field = ex.Path is { Length: > 1 } jsonPath ? "spec" + jsonPath[1..] : "spec";
-            var problem = ex.Message.Split(" Path:", 2)[0];
-            var missing = MissingRequired(problem);
-            throw new SiloStartupException(
-                setting,
-                missing is null ? $"file '{path}': {kind} '{name}': field '{field}': {OneLine(problem)}" : $"file '{path}': {kind} '{name}': field '{field}' lacks the required '{missing}'",
-                ex);
+            var (jsonPath, problem, _) = DeviceRegistryJson.DescribeError(ex);
+            var field = jsonPath is null ? "spec" : "spec" + jsonPath[1..];
+            throw new SiloStartupException(setting, $"file '{path}': {kind} '{name}': field '{field}': {OneLine(problem)}", ex);
         }
-    }
-
-    private static string? MissingRequired(string message)
-    {
-        const string marker = "missing required properties including: ";
-        var at = message.IndexOf(marker, StringComparison.Ordinal);
-        return at < 0 ? null : message[(at + marker.Length)..].Trim().TrimEnd('.').Replace("'", string.Empty, StringComparison.Ordinal);
     }
 
     private static async Task<string> ReadAsync(string setting, string path, CancellationToken cancellationToken)

@@ -134,10 +134,9 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
         }
         catch (JsonException ex)
         {
-            var missing = ex.Message.Contains("missing required properties", StringComparison.Ordinal);
-            var where = ex.Path is { Length: > 1 } path ? $" at '{path}'" : string.Empty;
-            var text = ex.Message.Split(" Path:", 2)[0].Replace("JSON deserialization for type", "the type", StringComparison.Ordinal);
-            error = Error(command, missing ? AkriServiceErrorCode.BadRequest : AkriServiceErrorCode.SerializationError, $"the request of '{command}' is invalid{where}: {text}");
+            var (path, problem, missing) = DeviceRegistryJson.DescribeError(ex);
+            var where = path is null ? string.Empty : $" at '{path}'";
+            error = Error(command, missing ? AkriServiceErrorCode.BadRequest : AkriServiceErrorCode.SerializationError, $"the request of '{command}' is invalid{where}: {problem}");
             return false;
         }
 

@@ -234,7 +234,8 @@ public sealed partial class DeviceRegistryEndpoint(
         }
         catch (JsonException ex)
         {
-            LogHealthDropped(eventName, metadata.Topic, ex.Message.Split(" Path:", 2)[0] + (ex.Path is { } path ? $" at '{path}'" : string.Empty));
+            var (path, problem, _) = DeviceRegistryJson.DescribeError(ex);
+            LogHealthDropped(eventName, metadata.Topic, path is null ? problem : $"{problem} at '{path}'");
         }
     }
 
