@@ -24,6 +24,7 @@ namespace OrleansAio.Protocol.DeviceRegistry;
 /// </remarks>
 public sealed partial class AzureDeviceRegistryClient : IDeviceRegistryClient
 {
+    private static readonly TimeSpan UnsubscribeTimeout = TimeSpan.FromSeconds(5);
     private readonly ApplicationContext context;
     private readonly IMqttPubSubClient mqttClient;
     private readonly ILoggerFactory? loggerFactory;
@@ -391,13 +392,15 @@ public sealed partial class AzureDeviceRegistryClient : IDeviceRegistryClient
             $"The response of ADR command '{commandName}' has neither its result nor '{DeviceRegistryTopics.ErrorField(commandName)}'");
     }
 
+    // Unsubscribing waits for the session; with the broker gone it would wait for a reconnection, so it is bounded.
     private async Task StopQuietlyAsync(Func<CancellationToken, Task> stop)
     {
+        using var timeout = new CancellationTokenSource(UnsubscribeTimeout, context.TimeProvider);
         try
         {
-            await stop(CancellationToken.None).ConfigureAwait(false);
+            await stop(timeout.Token).ConfigureAwait(false);
         }
-        catch (AioProtocolException ex)
+        catch (Exception ex) when (ex is AioProtocolException or OperationCanceledException)
         {
             LogStopFailed(ex);
         }
@@ -541,6 +544,6 @@ public sealed partial class AzureDeviceRegistryClient : IDeviceRegistryClient
     [LoggerMessage(Level = LogLevel.Warning, Message = "ADR update event on '{Topic}' dropped: it lacks the device, endpoint or body")]
     private partial void LogEventDropped(string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping an ADR update-event receiver failed")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Unsubscribing an ADR update-event receiver failed or timed out")]
     private partial void LogStopFailed(Exception exception);
 }
