@@ -81,8 +81,11 @@ public sealed partial class AssetGrain(
             return DeviceRegistryResult<AssetStatus>.Failure(error);
         }
 
+        using var activity = DeviceRegistryDiagnostics.ActivitySource.StartActivity("adr asset status update");
+        activity?.SetTag("adr.asset", Name);
         state.State.Status = status;
         await state.WriteStateAsync();
+        Count("status");
         LogStatusUpdated(Name);
         await NotifyAsync();
         return DeviceRegistryResult<AssetStatus>.Success(status);
@@ -165,6 +168,8 @@ public sealed partial class AssetGrain(
             return DeviceRegistryResult<Asset>.Success(previous);
         }
 
+        using var activity = DeviceRegistryDiagnostics.ActivitySource.StartActivity("adr asset define");
+        activity?.SetTag("adr.asset", Name);
         var stored = asset with
         {
             Version = Math.Max(asset.Version ?? 0, (previous?.Version ?? 0) + 1),
@@ -173,6 +178,7 @@ public sealed partial class AssetGrain(
         };
         state.State.Asset = stored;
         await state.WriteStateAsync();
+        Count("definition");
         if (previous is null || previous.DeviceRef.DeviceName != stored.DeviceRef.DeviceName)
         {
             await GrainFactory.GetGrain<IDeviceRegistryIndexGrain>(IDeviceRegistryIndexGrain.Key).AddAssetAsync(Name, stored.DeviceRef.DeviceName);
@@ -213,6 +219,12 @@ public sealed partial class AssetGrain(
     /// <inheritdoc />
     public Task<DeviceRegistryResult<int>> ReportManagementActionHealthAsync(IReadOnlyList<ManagementActionRuntimeHealth> actions) =>
         KeepAsync(actions, a => $"{a.ManagementGroupName}/{a.ManagementActionName}", a => a.RuntimeHealth, state.State.ManagementActionHealth);
+
+    private static void Count(string change) => DeviceRegistryDiagnostics.Changes.Add(
+        1, new KeyValuePair<string, object?>("resource", "asset"), new KeyValuePair<string, object?>("change", change));
+
+    private static void CountEvent(string outcome) => DeviceRegistryDiagnostics.UpdateEvents.Add(
+        1, new KeyValuePair<string, object?>("event", "assetUpdateEvent"), new KeyValuePair<string, object?>("outcome", outcome));
 
     private static Asset Comparable(Asset asset) => asset with { Version = null, LastTransitionTime = null, Uuid = null };
 
@@ -272,7 +284,9 @@ public sealed partial class AssetGrain(
 
             var name = key(report);
             kept.TryGetValue(name, out var current);
-            if (DeviceRegistryRules.IsNewer(current, value))
+            var newer = DeviceRegistryRules.IsNewer(current, value);
+            DeviceRegistryDiagnostics.HealthReports.Add(1, new KeyValuePair<string, object?>("outcome", newer ? "kept" : "ignored"));
+            if (newer)
             {
                 kept[name] = value;
                 changed++;
@@ -312,9 +326,11 @@ public sealed partial class AssetGrain(
             try
             {
                 await sink.PublishAssetUpdateAsync(subscription, Name, asset, timeout.Token);
+                CountEvent("sent");
             }
             catch (Exception ex)
             {
+                CountEvent("failed");
                 LogNotificationFailed(ex, Name, subscription.ConnectorClientId);
             }
         }

@@ -78,12 +78,15 @@ public sealed partial class DeviceGrain(
             inbound[inboundEndpointName] = entry;
         }
 
+        using var activity = DeviceRegistryDiagnostics.ActivitySource.StartActivity("adr device status update");
+        activity?.SetTag("adr.device", Name);
         state.State.Status = new DeviceStatus
         {
             Config = status.Config,
             Endpoints = inbound.Count == 0 ? null : new DeviceStatusEndpoints { Inbound = inbound },
         };
         await state.WriteStateAsync();
+        Count("status");
         LogStatusUpdated(Name, inboundEndpointName);
         await NotifyAsync();
         return DeviceRegistryResult<DeviceStatus>.Success(StatusFor(state.State.Status, inboundEndpointName));
@@ -160,6 +163,8 @@ public sealed partial class DeviceGrain(
             return DeviceRegistryResult<Device>.Success(previous);
         }
 
+        using var activity = DeviceRegistryDiagnostics.ActivitySource.StartActivity("adr device define");
+        activity?.SetTag("adr.device", Name);
         var stored = device with
         {
             Version = Math.Max(device.Version ?? 0, (previous?.Version ?? 0) + 1),
@@ -168,6 +173,7 @@ public sealed partial class DeviceGrain(
         };
         state.State.Device = stored;
         await state.WriteStateAsync();
+        Count("definition");
         if (previous is null)
         {
             await GrainFactory.GetGrain<IDeviceRegistryIndexGrain>(IDeviceRegistryIndexGrain.Key).AddDeviceAsync(Name);
@@ -205,13 +211,21 @@ public sealed partial class DeviceGrain(
         state.State.EndpointHealth.TryGetValue(inboundEndpointName, out var kept);
         if (!DeviceRegistryRules.IsNewer(kept, health))
         {
+            DeviceRegistryDiagnostics.HealthReports.Add(1, new KeyValuePair<string, object?>("outcome", "ignored"));
             return DeviceRegistryResult<bool>.Success(false);
         }
 
         state.State.EndpointHealth[inboundEndpointName] = health;
         await state.WriteStateAsync();
+        DeviceRegistryDiagnostics.HealthReports.Add(1, new KeyValuePair<string, object?>("outcome", "kept"));
         return DeviceRegistryResult<bool>.Success(true);
     }
+
+    private static void Count(string change) => DeviceRegistryDiagnostics.Changes.Add(
+        1, new KeyValuePair<string, object?>("resource", "device"), new KeyValuePair<string, object?>("change", change));
+
+    private static void CountEvent(string outcome) => DeviceRegistryDiagnostics.UpdateEvents.Add(
+        1, new KeyValuePair<string, object?>("event", "deviceUpdateEvent"), new KeyValuePair<string, object?>("outcome", outcome));
 
     private static Device Comparable(Device device) => device with { Version = null, LastTransitionTime = null, Uuid = null };
 
@@ -272,9 +286,11 @@ public sealed partial class DeviceGrain(
             try
             {
                 await sink.PublishDeviceUpdateAsync(subscription, Filter(device, subscription.InboundEndpointName, endpoint!), timeout.Token);
+                CountEvent("sent");
             }
             catch (Exception ex)
             {
+                CountEvent("failed");
                 LogNotificationFailed(ex, Name, subscription.ConnectorClientId);
             }
         }

@@ -89,13 +89,16 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
         : name.Any(char.IsControl) ? $"{kind} contains control characters"
         : null;
 
-    private byte[] Error(string command, AkriServiceErrorCode code, string message) =>
-        JsonSerializer.SerializeToUtf8Bytes(
+    private byte[] Error(string command, AkriServiceErrorCode code, string message)
+    {
+        DeviceRegistryDiagnostics.Errors.Add(1, new KeyValuePair<string, object?>("rpc.method", command), new KeyValuePair<string, object?>("code", code.ToString()));
+        return JsonSerializer.SerializeToUtf8Bytes(
             new Dictionary<string, AkriServiceError>
             {
                 [DeviceRegistryTopics.ErrorField(command)] = new() { Code = code, Message = message, Timestamp = timeProvider.GetUtcNow() },
             },
             DeviceRegistryJson.Options);
+    }
 
     private byte[] Error(string command, G.DeviceRegistryError error) => Error(command, (AkriServiceErrorCode)(int)error.Code, error.Message);
 

@@ -193,6 +193,7 @@ public sealed partial class DeviceRegistryEndpoint(
             OnCommandReceived = async (request, _) =>
             {
                 var response = await commands!.HandleAsync(command, request.RequestMetadata.TopicTokens, request.Request);
+                DeviceRegistryDiagnostics.Requests.Add(1, new KeyValuePair<string, object?>("rpc.method", command));
                 return ExtendedResponse<byte[]>.CreateFromResponse(response);
             },
         };
@@ -201,6 +202,7 @@ public sealed partial class DeviceRegistryEndpoint(
     {
         if (payload is null || payload.Length == 0 || payload.Length > settings.MaxPayloadBytes)
         {
+            DeviceRegistryDiagnostics.HealthReports.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
             LogHealthDropped(eventName, metadata.Topic, $"the payload is {payload?.Length ?? 0} bytes (limit {settings.MaxPayloadBytes})");
             return;
         }
@@ -209,7 +211,7 @@ public sealed partial class DeviceRegistryEndpoint(
         metadata.TopicTokens.TryGetValue(DeviceRegistryTopics.InboundEndpointNameToken, out var endpointName);
         try
         {
-            var kept = eventName switch
+            var problem = eventName switch
             {
                 DeviceRegistryTopics.DeviceEndpointRuntimeHealthEvent => await ReportAsync<DeviceEndpointRuntimeHealthEventTelemetry, bool>(payload, async t =>
                     await grainFactory.GetGrain<G.IDeviceGrain>(string.IsNullOrEmpty(deviceName) ? "-" : deviceName).ReportEndpointHealthAsync(
@@ -227,14 +229,16 @@ public sealed partial class DeviceRegistryEndpoint(
                     await Asset(t.ManagementActionRuntimeHealthEvent.AssetName).ReportManagementActionHealthAsync(
                         DeviceRegistryMapping.Convert<List<G.ManagementActionRuntimeHealth>>(t.ManagementActionRuntimeHealthEvent.ManagementActions))),
             };
-            if (kept is { } problem)
+            if (problem is not null)
             {
+                DeviceRegistryDiagnostics.HealthReports.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
                 LogHealthDropped(eventName, metadata.Topic, problem);
             }
         }
         catch (JsonException ex)
         {
             var (path, problem, _) = DeviceRegistryJson.DescribeError(ex);
+            DeviceRegistryDiagnostics.HealthReports.Add(1, new KeyValuePair<string, object?>("outcome", "dropped"));
             LogHealthDropped(eventName, metadata.Topic, path is null ? problem : $"{problem} at '{path}'");
         }
     }
