@@ -220,3 +220,61 @@ public sealed class DeviceRegistryNotificationTests(DeviceRegistryFixture fixtur
         return (device, asset);
     }
 }
+
+/// <summary>
+/// The flow of the public SDK's <c>AzureDeviceRegistryClientIntegrationTests</c> (services.md 4.6a), with its connector client id,
+/// devices, endpoints and discovery name, against the silos' wire endpoint.
+/// </summary>
+public sealed class DeviceRegistrySdkScenarioTests(DeviceRegistryFixture fixture) : IClassFixture<DeviceRegistryFixture>
+{
+    [Fact]
+    public async Task TheSdkIntegrationFlowPasses()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (client, session) = await fixture.ConnectWireAsync(DeviceRegistryFixture.SdkConnectorClientId);
+        await using var sessionScope = session;
+        await using var clientScope = client;
+        var events = new ConcurrentQueue<(string Device, string Endpoint)>();
+        client.OnReceiveDeviceUpdateEventTelemetry += (device, endpoint, _) =>
+        {
+            events.Enqueue((device, endpoint));
+            return Task.CompletedTask;
+        };
+
+        Assert.Single((await client.GetDeviceAsync("my-thermostat", "my-rest-endpoint", cancellationToken: ct)).Endpoints!.Inbound!);
+        Assert.Equal(AkriServiceErrorCode.KubeError,
+            (await Assert.ThrowsAsync<AkriServiceErrorException>(() => client.GetDeviceAsync("unknown-device", "my-rest-endpoint", cancellationToken: ct))).Code);
+
+        var now = DateTime.UtcNow;
+        var withError = await client.UpdateDeviceStatusAsync(
+            "test-thermostat", "my-rest-endpoint",
+            new DeviceStatus { Config = new ConfigStatus { Version = 3, LastTransitionTime = now, Error = new ConfigError { Code = "some-code", Message = "some-message" } } },
+            cancellationToken: ct);
+        Assert.Equal(now, withError.Config!.LastTransitionTime);
+        Assert.Equal("some-code", withError.Config.Error!.Code);
+        var cleared = await client.UpdateDeviceStatusAsync(
+            "test-thermostat", "my-rest-endpoint", new DeviceStatus { Config = new ConfigStatus { Version = 3, LastTransitionTime = now } }, cancellationToken: ct);
+        Assert.Null(cleared.Config!.Error);
+
+        await client.SetNotificationPreferenceForDeviceUpdatesAsync("my-thermostat", "my-rest-endpoint", NotificationPreference.On, cancellationToken: ct);
+        await client.UpdateDeviceStatusAsync("my-thermostat", "my-rest-endpoint", new DeviceStatus { Config = new ConfigStatus { Version = 2, LastTransitionTime = now } }, cancellationToken: ct);
+        await MqttTestClient.WaitUntilAsync(() => events.Contains(("my-thermostat", "my-rest-endpoint")), "the deviceUpdateEvent within the SDK's 5 s", ct);
+        Assert.DoesNotContain(events, e => e.Device == "test-thermostat");
+
+        var discovered = await client.CreateOrUpdateDiscoveredDeviceAsync(
+            new CreateOrUpdateDiscoveredDeviceRequestSchema
+            {
+                DiscoveredDeviceName = "test-discovered-device",
+                DiscoveredDevice = new DiscoveredDevice
+                {
+                    Endpoints = new DiscoveredDeviceEndpoints
+                    {
+                        Inbound = new() { ["my-rest-endpoint"] = new DiscoveredInboundEndpoint { Address = "http://rest", EndpointType = "rest-thermostat" } },
+                    },
+                },
+            },
+            "rest-thermostat",
+            cancellationToken: ct);
+        Assert.Equal("test-discovered-device", discovered.DiscoveryId);
+    }
+}
