@@ -1,3 +1,5 @@
+using OrleansAio.Abstractions.Common;
+
 namespace OrleansAio.Protocol.SchemaRegistry;
 
 /// <summary>A client of an AIO schema registry (services.md 3), with the public AIO SDK's method names.</summary>

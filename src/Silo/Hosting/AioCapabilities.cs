@@ -1,3 +1,4 @@
+using OrleansAio.Silo.DeviceRegistry.Hosting;
 using OrleansAio.Silo.EdgeRegistry.Hosting;
 using OrleansAio.Silo.Leasing;
 using OrleansAio.Silo.SchemaRegistry.Hosting;
@@ -21,6 +22,7 @@ public static class AioCapabilities
         silo.AddAioLeasing();
         silo.AddAioSchemaRegistry();
         silo.AddAioEdgeRegistry();
+        silo.AddAioDeviceRegistry();
         return silo;
     }
 }
