@@ -56,7 +56,9 @@ public static class AioCli
         IReadOnlyList<string> args, CliConsole console, CancellationToken cancellationToken = default, bool handleProcessTermination = false)
     {
         var root = CreateRootCommand(console);
-        var parse = root.Parse(args);
+
+        // '@file' is a payload argument here, never a System.CommandLine response file.
+        var parse = root.Parse(LeaderElection.LeaderCommands.RewriteArguments(args), new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Action is ParseErrorAction)
         {
             foreach (var error in parse.Errors)

@@ -18,6 +18,8 @@ public static class ErrorMapping
             (ExitCodes.ServiceError, $"the state store refused the request: {StateStoreErrors.TextOf(error)} ({error})"),
         AioProtocolException { Kind: AioErrorKind.Timeout } aio => (ExitCodes.Timeout, $"timed out: {aio.Message}"),
         AioProtocolException { Kind: AioErrorKind.ConfigurationInvalid } aio => (ExitCodes.BadInput, Describe(aio)),
+        AioProtocolException { Kind: AioErrorKind.MqttError } aio when aio.Message.Contains("NoMatchingSubscribers", StringComparison.Ordinal) =>
+            (ExitCodes.ServiceError, $"no service is listening: the broker has no subscriber for the request ({aio.Message})"),
         AioProtocolException { Kind: AioErrorKind.MqttError } aio => (ExitCodes.ConnectionFailed, $"MQTT error: {aio.Message}"),
         AioProtocolException aio => (ExitCodes.ServiceError, Describe(aio)),
         _ => (ExitCodes.InternalError, $"unexpected {exception.GetType().Name}: {exception.Message}"),

@@ -24,6 +24,27 @@ public static class LeaderCommands
         return leader;
     }
 
+    /// <summary>
+    /// Maps <c>aio leader leader NAME</c> to <c>aio leader current NAME</c>: System.CommandLine cannot give a command a subcommand
+    /// of its own name, and <c>leader leader</c> is the documented spelling.
+    /// </summary>
+    /// <param name="args">The command line.</param>
+    /// <returns>The command line to parse.</returns>
+    public static IReadOnlyList<string> RewriteArguments(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i + 1 < args.Count; i++)
+        {
+            if (args[i] == "leader" && args[i + 1] == "leader" && (i == 0 || !args[i - 1].StartsWith('-')))
+            {
+                return [.. args.Take(i + 1), CurrentCommandName, .. args.Skip(i + 2)];
+            }
+        }
+
+        return args;
+    }
+
+    private const string CurrentCommandName = "current";
+
     private static Argument<string> NameArgument() => new("election") { Description = "The election name (its state-store key)" };
 
     private static Option<string> CandidateOption() => new("--candidate") { Description = "This candidate's identity", Required = true };
@@ -144,7 +165,7 @@ public static class LeaderCommands
     private static Command Leader(GlobalOptions global, CliConsole console)
     {
         var name = NameArgument();
-        var command = new CliCommand("leader", "Show the current leader and its fencing token (exit code 1 when nobody leads)") { name };
+        var command = new CliCommand(CurrentCommandName, "Show the current leader and its fencing token (also 'aio leader leader NAME'; exit code 1 when nobody leads)") { name };
         command.Examples.Add("aio leader leader reporting --json");
         CliActions.Set(command, global, console, async context =>
         {

@@ -56,9 +56,12 @@ public static class LeaseCommands
             var holderName = context.Parse.GetRequiredValue(holder);
             var leaseTerm = context.Parse.GetValue(term) ?? TimeSpan.FromSeconds(10);
             var client = await ConnectAsync(context, leaseName, holderName).ConfigureAwait(false);
-            var response = context.Parse.GetValue(wait)
-                ? await client.AcquireAsync(leaseTerm, null, context.Parse.GetValue(waitTimeout), context.CancellationToken).ConfigureAwait(false)
-                : await client.TryAcquireAsync(leaseTerm, null, context.CancellationToken).ConfigureAwait(false);
+            var response = await client.TryAcquireAsync(leaseTerm, null, context.CancellationToken).ConfigureAwait(false);
+            if (!response.Success && context.Parse.GetValue(wait))
+            {
+                context.Output.Note($"waiting for lease {leaseName} (held by {response.Holder ?? "nobody"}; Ctrl+C to stop)");
+                response = await client.AcquireAsync(leaseTerm, null, context.Parse.GetValue(waitTimeout), context.CancellationToken).ConfigureAwait(false);
+            }
             await client.StopRenewingAsync().ConfigureAwait(false);
             if (context.Output.Json)
             {
