@@ -128,6 +128,6 @@ public sealed class CliContext : IAsyncDisposable
             inner = inner.InnerException;
         }
 
-        return ReferenceEquals(inner, ex) ? ex.Message : $"{inner.Message} ({ex.Message})";
+        return inner.Message;
     }
 }
