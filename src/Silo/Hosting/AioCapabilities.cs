@@ -1,4 +1,5 @@
 using OrleansAio.Grains.Leasing;
+using OrleansAio.Silo.SchemaRegistry.Hosting;
 using OrleansAio.Silo.StateStore;
 
 namespace OrleansAio.Silo.Hosting;
@@ -17,6 +18,7 @@ public static class AioCapabilities
         ArgumentNullException.ThrowIfNull(silo);
         silo.AddAioStateStore();
         silo.AddAioLeasing();
+        silo.AddAioSchemaRegistry();
         return silo;
     }
 }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OrleansAio.Grains.SchemaRegistry;
+
+namespace OrleansAio.Silo.SchemaRegistry.Hosting;
+
+/// <summary>Registers the schema registry capability.</summary>
+public static class SchemaRegistrySiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the schema registry: <see cref="SchemaRegistryOptions"/> bound from the configuration section <c>SchemaRegistry</c>
+    /// and validated at start (<see cref="SchemaRegistryOptionsValidator"/>), and the wire endpoint
+    /// <see cref="SchemaRegistryEndpoint"/>. Needs the silo's MQTT session (<c>AddAioMqttConnection</c>) and default grain storage.
+    /// </summary>
+    /// <param name="silo">The silo builder.</param>
+    /// <param name="configure">Changes the options after configuration binding; optional.</param>
+    /// <returns>The same builder.</returns>
+    public static ISiloBuilder AddAioSchemaRegistry(this ISiloBuilder silo, Action<SchemaRegistryOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var optionsBuilder = silo.Services.AddOptions<SchemaRegistryOptions>().BindConfiguration(SchemaRegistryOptions.SectionName);
+        if (configure is not null)
+        {
+            optionsBuilder.Configure(configure);
+        }
+
+        optionsBuilder.ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchemaRegistryOptions>, SchemaRegistryOptionsValidator>());
+        silo.Services.TryAddSingleton<SchemaRegistryEndpoint>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaRegistryEndpoint>());
+        return silo;
+    }
+}
