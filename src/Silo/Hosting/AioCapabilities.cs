@@ -1,4 +1,5 @@
 using OrleansAio.Grains.Leasing;
+using OrleansAio.Silo.DeviceRegistry.Hosting;
 using OrleansAio.Silo.SchemaRegistry.Hosting;
 using OrleansAio.Silo.StateStore;
 
@@ -19,6 +20,7 @@ public static class AioCapabilities
         silo.AddAioStateStore();
         silo.AddAioLeasing();
         silo.AddAioSchemaRegistry();
+        silo.AddAioDeviceRegistry();
         return silo;
     }
 }
