@@ -26,7 +26,7 @@ public static class AioCli
         ArgumentNullException.ThrowIfNull(console);
         var global = new GlobalOptions();
         var root = new RootCommand(
-            "aio: a command-line client for AIO services (state store, leases, leader election, commands, telemetry) over MQTT 5.")
+            "aio: a command-line client for AIO services (state store, leases, leader election, commands, telemetry, schema and device registries) over MQTT 5.")
         {
             TreatUnmatchedTokensAsErrors = true,
         };
@@ -89,6 +89,9 @@ public static class AioCli
         LeaderElection.LeaderCommands.Create(global, console),
         Rpc.RpcCommands.Create(global, console),
         Telemetry.TelemetryCommands.Create(global, console),
+        SchemaRegistry.SchemaCommands.Create(global, console),
+        DeviceRegistry.DeviceCommands.CreateDevice(global, console),
+        DeviceRegistry.DeviceCommands.CreateAsset(global, console),
     ];
 
     private static IEnumerable<string> Ancestry(Command command, Command root)

@@ -1,5 +1,7 @@
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
+using OrleansAio.Protocol.DeviceRegistry;
+using OrleansAio.Protocol.SchemaRegistry;
 using OrleansAio.Protocol.StateStore;
 
 namespace OrleansAio.Cli.Common;
@@ -13,6 +15,13 @@ public static class ErrorMapping
     public static (int ExitCode, string Message) Classify(Exception exception) => exception switch
     {
         CliException cli => (cli.ExitCode, cli.Message),
+        SchemaRegistryErrorException schema => (schema.Code switch
+        {
+            SchemaRegistryErrorCode.NotFound => ExitCodes.NotFound,
+            SchemaRegistryErrorCode.BadRequest => ExitCodes.BadInput,
+            _ => ExitCodes.ServiceError,
+        }, $"the schema registry refused the request: {schema.Message}"),
+        AkriServiceErrorException adr => (ExitCodes.ServiceError, $"the device registry refused the request: {adr.Message}"),
         MqttConnectionSettingsException settings => (ExitCodes.BadInput, $"connection settings: {settings.Message}"),
         AioProtocolException aio when aio.GetStateStoreError() is { } error =>
             (ExitCodes.ServiceError, $"the state store refused the request: {StateStoreErrors.TextOf(error)} ({error})"),
