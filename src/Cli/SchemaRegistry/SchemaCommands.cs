@@ -26,7 +26,7 @@ public static class SchemaCommands
 
     private static Option<string> VersionOption() => new("--schema-version")
     {
-        Description = "The schema version [default: 1]",
+        Description = "The schema version",
         DefaultValueFactory = _ => "1",
         HelpName = "version",
     };
