@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using OrleansAio.Protocol.Common;
 
 namespace OrleansAio.Cli.Common;
@@ -14,26 +15,51 @@ public static class CliActions
     public static void Set(Command command, GlobalOptions global, CliConsole console, Func<CliContext, Task<int>> body) =>
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var context = new CliContext(parse, console, global, cancellationToken);
-            await using (context.ConfigureAwait(false))
+            var name = string.Join(' ', Path(command));
+            using var activity = CliDiagnostics.ActivitySource.StartActivity($"aio {name}");
+            var exitCode = await RunAsync(new CliContext(parse, console, global, cancellationToken), body, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("aio.exit_code", exitCode);
+            if (exitCode is not (ExitCodes.Success or ExitCodes.NotFound))
             {
-                try
-                {
-                    return await body(context).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (IsInterruption(ex, cancellationToken))
-                {
-                    context.Output.Error("interrupted");
-                    return ExitCodes.Interrupted;
-                }
-                catch (Exception ex)
-                {
-                    var (exitCode, message) = ErrorMapping.Classify(ex);
-                    context.Output.Error(message);
-                    return exitCode;
-                }
+                activity?.SetStatus(ActivityStatusCode.Error);
             }
+
+            CliDiagnostics.Commands.Add(1, new KeyValuePair<string, object?>("aio.command", name), new KeyValuePair<string, object?>("aio.exit_code", exitCode));
+            return exitCode;
         });
+
+    private static async Task<int> RunAsync(CliContext context, Func<CliContext, Task<int>> body, CancellationToken cancellationToken)
+    {
+        await using (context.ConfigureAwait(false))
+        {
+            try
+            {
+                return await body(context).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsInterruption(ex, cancellationToken))
+            {
+                context.Output.Error("interrupted");
+                return ExitCodes.Interrupted;
+            }
+            catch (Exception ex)
+            {
+                var (exitCode, message) = ErrorMapping.Classify(ex);
+                context.Output.Error(message);
+                return exitCode;
+            }
+        }
+    }
+
+    private static IEnumerable<string> Path(Command command)
+    {
+        var names = new Stack<string>();
+        for (Symbol? current = command; current is Command c && current is not RootCommand; current = c.Parents.FirstOrDefault())
+        {
+            names.Push(c.Name);
+        }
+
+        return names;
+    }
 
     private static bool IsInterruption(Exception ex, CancellationToken cancellationToken) =>
         cancellationToken.IsCancellationRequested

@@ -115,7 +115,8 @@ public static class RpcCommands
                 remoteError = ex;
             }
 
-            var response = await raw.Task.ConfigureAwait(false);
+            // The raw response was recorded before the invoker completed the call (this handler runs first); the wait is a guard.
+            var response = await raw.Task.WaitAsync(context.Timeout, context.CancellationToken).ConfigureAwait(false);
             var status = int.TryParse(UserProperties.Get(response, AioUserProperties.Status), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : 0;
             var applicationError = UserProperties.Get(response, ExtendedResponse<byte[]>.ApplicationErrorCodeUserDataKey);
             Show(context.Output, requestTopic, name, metadata.CorrelationId, status, response);

@@ -21,6 +21,24 @@ public sealed class CliErrorTests(CliClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ARunIsTracedAndVerboseShowsTheProtocolLog()
+    {
+        var activities = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == CliDiagnostics.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activities.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var result = await new CliRunner(FreePort.Get()).RunAsync("lease", "holder", "door", "--verbose");
+        Assert.Equal(ExitCodes.ConnectionFailed, result.ExitCode);
+        Assert.Contains("OrleansAio.Protocol.Session.MqttSessionClient", result.Error, StringComparison.Ordinal);
+        Assert.Contains(activities, a => a.DisplayName == "aio lease holder" && Equals(a.GetTagItem("aio.exit_code"), ExitCodes.ConnectionFailed));
+    }
+
+    [Fact]
     public async Task AStateStoreThatDoesNotAnswerIsATimeout()
     {
         // A broker with no silo behind it, where something subscribes to the state store's requests but never answers.
