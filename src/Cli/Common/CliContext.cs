@@ -62,10 +62,11 @@ public sealed class CliContext : IAsyncDisposable
         var connectTimeout = Parse.GetValue(global.Connection.ConnectTimeout) ?? TimeSpan.FromSeconds(10);
         var session = new MqttSessionClient(
             new MqttSessionClientOptions { MetricCategory = "aio-cli", ConnectionAttemptTimeout = connectTimeout },
-            LoggerFactory);
+            LoggerFactory,
+            Application.TimeProvider);
         owned.Add(session);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
-        deadline.CancelAfter(connectTimeout);
+        using var timer = new CancellationTokenSource(connectTimeout, Application.TimeProvider);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, timer.Token);
         var where = $"{settings.HostName}:{settings.TcpPort}{(settings.UseTls ? " (TLS)" : string.Empty)}";
         try
         {

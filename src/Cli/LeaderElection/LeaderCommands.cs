@@ -125,7 +125,7 @@ public static class LeaderCommands
             }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
-                using var resign = new CancellationTokenSource(context.Timeout);
+                using var resign = new CancellationTokenSource(context.Timeout, context.Application.TimeProvider);
                 var resigned = await client.ResignAsync(resign.Token).ConfigureAwait(false);
                 context.Output.Note(resigned ? $"{election}: resigned" : $"{election}: was no longer the leader");
                 return ExitCodes.Success;

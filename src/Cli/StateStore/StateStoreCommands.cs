@@ -231,7 +231,7 @@ public static class StateStoreCommands
                 {
                     try
                     {
-                        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2), context.Application.TimeProvider);
                         await store.UnobserveAsync(name, TimeSpan.FromSeconds(2), stop.Token).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is OperationCanceledException or Protocol.Common.AioProtocolException)

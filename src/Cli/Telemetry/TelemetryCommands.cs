@@ -152,7 +152,7 @@ public static class TelemetryCommands
                 DispatchConcurrency = 1,
                 OnTelemetryReceived = (sender, payload, metadata) =>
                 {
-                    loop.Show(() => ShowMessage(context.Output, sender, payload ?? [], metadata));
+                    loop.Show(() => ShowMessage(context.Output, sender, payload ?? [], metadata, context.Application.TimeProvider));
                     return Task.CompletedTask;
                 },
             });
@@ -172,7 +172,7 @@ public static class TelemetryCommands
         return command;
     }
 
-    private static void ShowMessage(CliOutput output, string sender, byte[] payload, IncomingTelemetryMetadata metadata)
+    private static void ShowMessage(CliOutput output, string sender, byte[] payload, IncomingTelemetryMetadata metadata, TimeProvider clock)
     {
         if (output.Json)
         {
@@ -202,7 +202,7 @@ public static class TelemetryCommands
         }
         else
         {
-            var time = (metadata.Timestamp?.Timestamp ?? DateTimeOffset.UtcNow).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+            var time = (metadata.Timestamp?.Timestamp ?? clock.GetUtcNow()).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
             var line = new StringBuilder()
                 .Append(time).Append("  ").Append(output.Paint(metadata.Topic, Colour.Bold))
                 .Append("  from ").Append(string.IsNullOrEmpty(sender) ? "-" : sender)

@@ -65,6 +65,24 @@ public sealed class StateStoreCliTests(CliClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AKeySetWithPxExpires()
+    {
+        var key = NewKey();
+        var permanent = NewKey();
+        Assert.Equal(ExitCodes.Success, (await cli.RunAsync("state", "set", key, "short-lived", "--px", "200ms")).ExitCode);
+        Assert.Equal(ExitCodes.Success, (await cli.RunAsync("state", "set", permanent, "stays")).ExitCode);
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        guard.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await cli.RunAsync("state", "get", key)).ExitCode == ExitCodes.Success)
+        {
+            await Task.Delay(100, guard.Token);
+        }
+
+        Assert.Equal(ExitCodes.NotFound, (await cli.RunAsync("state", "get", key)).ExitCode);
+        Assert.Equal(ExitCodes.Success, (await cli.RunAsync("state", "get", permanent)).ExitCode);
+    }
+
+    [Fact]
     public async Task ValueDeleteOnlyDeletesTheGivenValue()
     {
         var key = NewKey();
