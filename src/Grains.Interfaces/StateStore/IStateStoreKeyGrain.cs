@@ -56,6 +56,10 @@ public interface IStateStoreKeyGrain : IGrainWithStringKey
     /// <returns>Whether an observation existed.</returns>
     Task<bool> UnobserveClientAsync(string clientId);
 
+    /// <summary>Deletes the key if it has expired (the expiry index's reclaim); otherwise leaves it as it is.</summary>
+    /// <returns>The key's expiry (Unix milliseconds) when it still holds a value that expires; otherwise <see langword="null"/>.</returns>
+    Task<long?> ReclaimIfExpiredAsync();
+
     /// <summary>The MQTT clients observing the key (diagnostics).</summary>
     /// <returns>Their client ids.</returns>
     Task<IReadOnlyList<string>> GetObservingClientsAsync();
@@ -144,3 +148,43 @@ public sealed record StateStoreKeyNotification(
     [property: Id(1)] StateStoreKeyOperation Operation,
     [property: Id(2)] byte[]? Value,
     [property: Id(3)] HlcTimestamp Version);
+
+/// <summary>
+/// One bucket of the index of state-store keys that expire (<see cref="Buckets"/> buckets, a key's bucket from its grain key),
+/// so that an expired key whose activation is gone is deleted from storage even if nobody reads it again.
+/// </summary>
+/// <remarks>Each silo calls <see cref="ReclaimAsync"/> on every bucket periodically (<c>StateStore:ExpiredKeyReclaimInterval</c>).</remarks>
+public interface IStateStoreExpiryIndexGrain : IGrainWithIntegerKey
+{
+    /// <summary>How many buckets the index has.</summary>
+    const int Buckets = 16;
+
+    /// <summary>Records that the key expires at <paramref name="expiresAtUnixMilliseconds"/> (persisted before it returns).</summary>
+    /// <param name="grainKey">The key grain's key.</param>
+    /// <param name="expiresAtUnixMilliseconds">When it expires.</param>
+    /// <returns>A task that completes when recorded.</returns>
+    Task TrackAsync(string grainKey, long expiresAtUnixMilliseconds);
+
+    /// <summary>Asks every due key to expire itself (deleting it from storage); keys rewritten since stay tracked at their new expiry.</summary>
+    /// <returns>How many keys were reclaimed.</returns>
+    Task<int> ReclaimAsync();
+
+    /// <summary>How many keys the bucket tracks (diagnostics).</summary>
+    /// <returns>The count.</returns>
+    Task<int> GetTrackedCountAsync();
+
+    /// <summary>The bucket of a key.</summary>
+    /// <param name="grainKey">The key grain's key.</param>
+    /// <returns>A bucket number from 0 to <see cref="Buckets"/> - 1.</returns>
+    static int BucketOf(string grainKey)
+    {
+        ArgumentNullException.ThrowIfNull(grainKey);
+        var hash = 2166136261u;
+        foreach (var c in grainKey)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % Buckets);
+    }
+}

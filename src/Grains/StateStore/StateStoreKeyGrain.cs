@@ -62,6 +62,7 @@ public sealed partial class StateStoreKeyGrain(
     private IStateStoreNotificationSink? sink;
     private IGrainTimer? expiryTimer;
     private byte[]? keyBytes;
+    private long? trackedExpiry;
 
     private byte[] KeyBytes => keyBytes ??= StateStoreGrainKey.FromGrainKey(this.GetPrimaryKeyString());
 
@@ -126,8 +127,17 @@ public sealed partial class StateStoreKeyGrain(
             ObservingClients = current.ObservingClients,
         };
         await CommitAsync(next);
+        await TrackExpiryAsync(next.ExpiresAtUnixMilliseconds);
         await NotifyAsync(new StateStoreKeyNotification(KeyBytes, StateStoreKeyOperation.Set, request.Value, version));
         return new StateStoreSetResult(true, version);
+    }
+
+    /// <inheritdoc />
+    public async Task<long?> ReclaimIfExpiredAsync()
+    {
+        await ExpireIfDueAsync();
+        trackedExpiry = Exists ? state.State.ExpiresAtUnixMilliseconds : null;
+        return trackedExpiry;
     }
 
     /// <inheritdoc />
@@ -244,6 +254,28 @@ public sealed partial class StateStoreKeyGrain(
         await CommitAsync(next);
         await NotifyAsync(new StateStoreKeyNotification(KeyBytes, StateStoreKeyOperation.Delete, null, version));
         return version;
+    }
+
+    // One entry in the expiry index per activation and expiry at most: a key rewritten with a later expiry (a renewed lease)
+    // is found by the index at its old expiry and re-tracked then, so renewals cost no extra call. A failure only delays
+    // reclaiming: the key still reads as absent once expired.
+    private async Task TrackExpiryAsync(long? expiresAt)
+    {
+        if (expiresAt is not { } at || trackedExpiry is { } tracked && tracked <= at)
+        {
+            return;
+        }
+
+        try
+        {
+            var grainKey = this.GetPrimaryKeyString();
+            await GrainFactory.GetGrain<IStateStoreExpiryIndexGrain>(IStateStoreExpiryIndexGrain.BucketOf(grainKey)).TrackAsync(grainKey, at);
+            trackedExpiry = at;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogTrackFailed(ex, this.GetPrimaryKeyString());
+        }
     }
 
     private async Task ExpireIfDueAsync()
@@ -379,6 +411,9 @@ public sealed partial class StateStoreKeyGrain(
             }
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the expiry of state store key {GrainKey} failed; it is reclaimed on its next access")]
+    private partial void LogTrackFailed(Exception exception, string grainKey);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "State store key {GrainKey} expired")]
     private partial void LogExpired(string grainKey);

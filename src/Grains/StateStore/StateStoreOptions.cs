@@ -20,6 +20,9 @@ public sealed class StateStoreOptions
     /// <summary>How long a notification to one Orleans observer may take before the observer is dropped (default 5 s).</summary>
     public TimeSpan ObserverCallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often each silo asks the expiry index to delete expired keys nobody read again (default 1 minute).</summary>
+    public TimeSpan ExpiredKeyReclaimInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Checks the values, naming the first bad one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()
@@ -42,6 +45,11 @@ public sealed class StateStoreOptions
         if (VersionNodeId is { } node && (node.Length == 0 || node.Contains(':', StringComparison.Ordinal)))
         {
             throw new ArgumentOutOfRangeException(nameof(VersionNodeId), node, "the node id must be non-empty and must not contain ':'");
+        }
+
+        if (ExpiredKeyReclaimInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExpiredKeyReclaimInterval), ExpiredKeyReclaimInterval, "the reclaim interval must be positive");
         }
 
         if (ObserverCallTimeout <= TimeSpan.Zero)

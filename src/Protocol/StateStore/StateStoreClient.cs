@@ -23,7 +23,10 @@ namespace OrleansAio.Protocol.StateStore;
 /// Service errors (<c>-ERR ...</c>) surface as <see cref="AioProtocolException"/> of kind
 /// <see cref="AioErrorKind.ExecutionException"/>; <see cref="StateStoreErrors.GetStateStoreError"/> names which. The first
 /// <see cref="ObserveAsync"/> subscribes to the client's notification filter in the upper-case hex form (as the Rust SDK does);
-/// notifications are raised through <see cref="KeyChangeMessageReceivedAsync"/> in arrival order.
+/// notifications are raised through <see cref="KeyChangeMessageReceivedAsync"/> in arrival order. On an
+/// <see cref="Session.MqttSessionClient"/>, observations survive reconnects: after the session reconnects the client sends
+/// KEYNOTIFY again for every key it observes (a state store ends a client's observations when its connection ends), so leases and
+/// leader elections built on it keep being notified; notifications sent while it was disconnected are not replayed.
 /// </remarks>
 public sealed partial class StateStoreClient : IStateStoreClient
 {
@@ -33,6 +36,9 @@ public sealed partial class StateStoreClient : IStateStoreClient
     private readonly CommandInvoker<byte[], byte[]> invoker;
     private readonly ILogger logger;
     private readonly SemaphoreSlim subscribeGate = new(1, 1);
+    private readonly Lock observedGate = new();
+    private readonly HashSet<string> observed = new(StringComparer.Ordinal);
+    private readonly Session.MqttSessionClient? session;
     private string? notificationPrefix;
     private bool subscribed;
     private bool disposed;
@@ -53,6 +59,11 @@ public sealed partial class StateStoreClient : IStateStoreClient
             PermittedReservedUserData = PermittedReserved,
         };
         mqttClient.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+        session = mqttClient as Session.MqttSessionClient;
+        if (session is not null)
+        {
+            session.ConnectedAsync += OnReconnectedAsync;
+        }
     }
 
     /// <summary>Raised once per notification of an observed key, in arrival order.</summary>
@@ -178,6 +189,11 @@ public sealed partial class StateStoreClient : IStateStoreClient
         {
             throw Unexpected("KEYNOTIFY", reply);
         }
+
+        lock (observedGate)
+        {
+            observed.Add(Convert.ToHexString(key.Bytes));
+        }
     }
 
     /// <summary>Stops receiving notifications for a key (KEYNOTIFY ... STOP).</summary>
@@ -188,6 +204,11 @@ public sealed partial class StateStoreClient : IStateStoreClient
     public async Task<bool> UnobserveAsync(StateStoreKey key, TimeSpan? requestTimeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        lock (observedGate)
+        {
+            observed.Remove(Convert.ToHexString(key.Bytes));
+        }
+
         var (reply, _) = await InvokeAsync(
             Resp3.EncodeArray("KEYNOTIFY"u8.ToArray(), key.Bytes, "STOP"u8.ToArray()), null, requestTimeout, cancellationToken).ConfigureAwait(false);
         return reply switch
@@ -208,9 +229,62 @@ public sealed partial class StateStoreClient : IStateStoreClient
 
         disposed = true;
         mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
+        if (session is not null)
+        {
+            session.ConnectedAsync -= OnReconnectedAsync;
+        }
+
         await invoker.DisposeAsync().ConfigureAwait(false);
         subscribeGate.Dispose();
     }
+
+    // Runs off the session's connect path: the KEYNOTIFY requests need the connection the handler is told about.
+    private Task OnReconnectedAsync(MqttClientConnectedEventArgs args)
+    {
+        string[] keys;
+        lock (observedGate)
+        {
+            keys = [.. observed];
+        }
+
+        if (keys.Length > 0 && !disposed)
+        {
+            _ = Task.Run(() => ReobserveAsync(keys));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task ReobserveAsync(string[] keys)
+    {
+        foreach (var hex in keys)
+        {
+            try
+            {
+                var (reply, _) = await InvokeAsync(Resp3.EncodeArray("KEYNOTIFY"u8.ToArray(), Convert.FromHexString(hex)), null, null, CancellationToken.None).ConfigureAwait(false);
+                if (reply is not { Kind: Resp3ReplyKind.SimpleString, Text: "OK" })
+                {
+                    throw Unexpected("KEYNOTIFY", reply);
+                }
+            }
+            catch (Exception ex) when (!disposed)
+            {
+                LogReobserveFailed(ex, hex);
+            }
+            catch (Exception) when (disposed)
+            {
+                return;
+            }
+        }
+
+        LogReobserved(keys.Length);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "State store observations of {Count} keys renewed after the session reconnected")]
+    private partial void LogReobserved(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the state store observation of key {KeyHex} after a reconnect failed")]
+    private partial void LogReobserveFailed(Exception exception, string keyHex);
 
     private static AioProtocolException Unexpected(string command, Resp3Reply reply) =>
         AioProtocolException.PayloadInvalid($"The state store answered {command} with an unexpected {reply.Kind} reply ({reply.Text ?? reply.Integer.ToString(CultureInfo.InvariantCulture)})");

@@ -24,6 +24,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
     private readonly EmbeddedMqttBroker? broker;
     private readonly ILogger logger;
     private bool stopped;
+    private int stoppingLogged;
 
     private SiloApplication(WebApplication app, SiloHostOptions options, EmbeddedGarnet? garnet, EmbeddedMqttBroker? broker, string redisConnectionString, MqttConnectionSettings mqtt)
     {
@@ -34,6 +35,9 @@ public sealed partial class SiloApplication : IAsyncDisposable
         RedisConnectionString = redisConnectionString;
         MqttSettings = mqtt;
         logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SiloApplication>();
+
+        // A signal stops the host by itself (Orleans first, its MQTT session last): say so when it begins, not after.
+        app.Lifetime.ApplicationStopping.Register(LogStoppingOnce);
     }
 
     /// <summary>The validated host options.</summary>
@@ -117,7 +121,13 @@ public sealed partial class SiloApplication : IAsyncDisposable
             });
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
-            silo.AddRedisGrainStorageAsDefault(storage => storage.ConfigurationOptions = redisOptions.Clone());
+            // Clearing a grain's state deletes its record (an expired or deleted state-store key leaves nothing behind).
+            silo.AddRedisGrainStorageAsDefault(storage =>
+            {
+                storage.ConfigurationOptions = redisOptions.Clone();
+                storage.DeleteStateOnClear = true;
+            });
+            silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Membership, new ProcessRelativeTimeProvider(TimeProvider.System));
             silo.AddAioMqttConnection(mqtt, mqttSetting, sessionOptions);
             silo.AddAioCapabilities();
             configureSilo?.Invoke(silo);
@@ -200,7 +210,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
         }
 
         stopped = true;
-        LogStopping();
+        LogStoppingOnce();
         try
         {
             await app.StopAsync(cancellationToken);
@@ -360,6 +370,14 @@ public sealed partial class SiloApplication : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping the silo")]
     private partial void LogStopping();
+
+    private void LogStoppingOnce()
+    {
+        if (Interlocked.Exchange(ref stoppingLogged, 1) == 0)
+        {
+            LogStopping();
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo stopped")]
     private partial void LogStopped();

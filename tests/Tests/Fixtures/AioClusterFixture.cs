@@ -35,6 +35,9 @@ public class AioClusterFixture : IAsyncLifetime
     /// <summary>The embedded broker the silos (and the tests' own MQTT clients) connect to.</summary>
     public EmbeddedBrokerFixture Broker { get; } = new();
 
+    /// <summary>The StackExchange.Redis connection string of the cluster's grain storage (an embedded Garnet).</summary>
+    public string StorageConnectionString => garnet.ConnectionString;
+
     /// <summary>The running cluster.</summary>
     public InProcessTestCluster Cluster => cluster ?? throw new InvalidOperationException("The cluster is not deployed yet.");
 
@@ -69,7 +72,11 @@ public class AioClusterFixture : IAsyncLifetime
         var clusterTag = Guid.NewGuid().ToString("N")[..8];
         builder.ConfigureSilo((options, silo) =>
         {
-            silo.AddRedisGrainStorageAsDefault(redis => redis.ConfigurationOptions = storage.Clone());
+            silo.AddRedisGrainStorageAsDefault(redis =>
+            {
+                redis.ConfigurationOptions = storage.Clone();
+                redis.DeleteStateOnClear = true;
+            });
             var settings = new MqttConnectionSettings
             {
                 HostName = "127.0.0.1",

@@ -25,7 +25,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         await garnet.InitializeAsync();
         var builder = new InProcessTestClusterBuilder(2);
         var storage = ConfigurationOptions.Parse(garnet.ConnectionString);
-        builder.ConfigureSilo((_, silo) => silo.AddRedisGrainStorageAsDefault(options => options.ConfigurationOptions = storage.Clone()));
+        builder.ConfigureSilo((_, silo) => silo.AddRedisGrainStorageAsDefault(options =>
+        {
+            options.ConfigurationOptions = storage.Clone();
+            options.DeleteStateOnClear = true;
+        }));
         cluster = builder.Build();
         await cluster.DeployAsync();
     }

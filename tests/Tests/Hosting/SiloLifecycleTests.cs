@@ -35,6 +35,9 @@ public sealed class SiloLifecycleTests : IDisposable
             Assert.Contains(silo.StandardOutput, l => l.Contains($"Embedded MQTT broker listening on 127.0.0.1:{ports.Broker}", StringComparison.Ordinal));
             Assert.Contains(silo.StandardOutput, l => l.Contains($"Connected to 127.0.0.1:{ports.Broker} as ", StringComparison.Ordinal));
 
+            // A normal start logs no watchdog warning (Orleans' watchdog measured a never-set timestamp as the machine's uptime).
+            Assert.DoesNotContain(silo.StandardOutput, l => l.Contains("Participant check thread has not completed", StringComparison.Ordinal));
+
             using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") })
             {
                 Assert.Equal("Healthy", await http.GetStringAsync("/health", ct));
@@ -53,6 +56,18 @@ public sealed class SiloLifecycleTests : IDisposable
             // A hang guard, not a timing assertion: the documented bound is 10 s.
             Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
             Assert.Contains(silo.StandardOutput, l => l.Contains("Silo stopped", StringComparison.Ordinal));
+
+            // The documented order: the silo (its endpoints, then its MQTT session), then the broker, then the store.
+            var lines = silo.StandardOutput.ToList();
+            int Index(string text) => lines.FindIndex(l => l.Contains(text, StringComparison.Ordinal));
+            Assert.True(Index("Stopping the silo") >= 0, "no 'Stopping the silo' line");
+            Assert.True(Index("Stopping the silo") < Index($"Embedded MQTT broker on port {ports.Broker} stopped"), string.Join(" | ", lines.TakeLast(12)));
+            var garnetStopped = lines.FindIndex(l => l.Contains("Embedded Garnet store on", StringComparison.Ordinal) && l.EndsWith("stopped", StringComparison.Ordinal));
+            Assert.True(Index($"Embedded MQTT broker on port {ports.Broker} stopped") < garnetStopped, string.Join(" | ", lines.TakeLast(12)));
+            if (Index("Disconnected by the user") is var disconnected and >= 0)
+            {
+                Assert.True(Index("Stopping the silo") < disconnected, $"the silo's stop was logged after its MQTT session ended: {string.Join(" | ", lines.TakeLast(12))}");
+            }
             Assert.DoesNotContain(silo.StandardError, l => !string.IsNullOrWhiteSpace(l));
         }
 

@@ -26,6 +26,39 @@ public sealed class StateStoreGrainTests(AioClusterFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task AnExpiredKeyNobodyReadsAgainIsDeletedFromStorageByTheExpiryIndex()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var grainKey = StateStoreGrainKey.ToGrainKey($"write-once-{Guid.NewGuid():N}");
+        var grain = fixture.Client.GetGrain<IStateStoreKeyGrain>(grainKey);
+        Assert.True((await grain.SetAsync(new StateStoreSetRequest("short-lived"u8.ToArray(), ExpiryMilliseconds: 300))).Applied);
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.StorageConnectionString);
+        Assert.NotEmpty(StorageKeysOf(redis, grainKey));
+
+        // The activation goes away before the expiry fires (its timer keeps nothing alive without observers): before the
+        // index, the record stayed in storage until the key was read again.
+        await fixture.Cluster.DeactivateAsync(grain);
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        Assert.Equal(0, await management.GetGrainActivationCount((GrainReference)grain, ct));
+        await Task.Delay(TimeSpan.FromMilliseconds(400), TimeProvider.System, ct);
+        Assert.NotEmpty(StorageKeysOf(redis, grainKey));
+
+        var bucket = fixture.Client.GetGrain<IStateStoreExpiryIndexGrain>(IStateStoreExpiryIndexGrain.BucketOf(grainKey));
+        Assert.True(await bucket.ReclaimAsync() >= 1);
+
+        Assert.Empty(StorageKeysOf(redis, grainKey));
+        Assert.Null((await grain.GetAsync()).Value);
+    }
+
+    // The Redis storage provider keys a grain's record by its grain id, which holds the grain key (matched literally, not as a
+    // glob pattern: grain keys hold ':' and other pattern characters).
+    private static List<string> StorageKeysOf(StackExchange.Redis.ConnectionMultiplexer redis, string grainKey)
+    {
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        return [.. server.Keys(pattern: "*").Select(k => k.ToString()).Where(k => k.Contains(grainKey, StringComparison.Ordinal))];
+    }
+
+    [Fact]
     public async Task FencingAndSkewFailuresAreResultsNotExceptionsAndWriteNothing()
     {
         var grain = fixture.Client.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey($"fenced-{Guid.NewGuid():N}"));

@@ -141,4 +141,32 @@ public sealed class StateStoreWireTests(AioClusterFixture fixture) : IClassFixtu
             await Task.Delay(50, guard.Token);
         }
     }
+
+    [Fact]
+    public async Task AWireClientsObservationsSurviveAReconnect()
+    {
+        var key = $"reconnect-{Guid.NewGuid():N}";
+        var clientId = MqttTestClient.TestClientId("reobserve");
+        await using var session = new OrleansAio.Protocol.Session.MqttSessionClient(
+            new OrleansAio.Protocol.Session.MqttSessionClientOptions(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await session.ConnectAsync(fixture.MqttSettings(clientId), Ct);
+        await using var store = new StateStoreClient(new OrleansAio.Protocol.Common.ApplicationContext(), session);
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<KeyChangeMessageReceivedEventArgs>();
+        store.KeyChangeMessageReceivedAsync += (_, e) =>
+        {
+            changes.Enqueue(e);
+            return Task.CompletedTask;
+        };
+        await store.ObserveAsync(key, cancellationToken: Ct);
+        var grain = fixture.Client.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey(Encoding.UTF8.GetBytes(key)));
+
+        // The broker drops the connection; the state store ends the client's observations; the session reconnects.
+        await fixture.Broker.Broker.Server.DisconnectClientAsync(clientId, new MQTTnet.Server.MqttServerClientDisconnectOptions());
+        await MqttTestClient.WaitUntilAsync(async () => !(await grain.GetObservingClientsAsync()).Contains(clientId), "the observation to end", Ct);
+        await MqttTestClient.WaitUntilAsync(async () => (await grain.GetObservingClientsAsync()).Contains(clientId), "the observation to be renewed", Ct);
+
+        Assert.True((await grain.SetAsync(new StateStoreSetRequest("after"u8.ToArray()))).Applied);
+        await MqttTestClient.WaitUntilAsync(() => !changes.IsEmpty, "the notification after the reconnect", Ct);
+        Assert.Equal("after", Assert.Single(changes).NewValue!.GetString());
+    }
 }

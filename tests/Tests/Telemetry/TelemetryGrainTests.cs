@@ -196,6 +196,34 @@ public sealed class TelemetryGrainTests(TelemetryClusterFixture fixture) : IClas
         return device;
     }
 
+    [Fact]
+    public async Task ASubscriptionIsRenewedSoItOutlivesTheTopicGrainsActivation()
+    {
+        var deviceId = $"d{Guid.NewGuid():N}"[..10];
+        var key = TelemetryTopicKey.Format("temperature", deviceId);
+        var grain = fixture.Client.GetGrain<ITelemetryTopicGrain<Reading>>(key);
+        var observer = new CollectingObserver();
+        var clock = new OrleansAio.Tests.Session.ManualTimeProvider();
+        await using var subscription = await OrleansAio.Client.Telemetry.TelemetrySubscription<Reading>.StartAsync(fixture.Client, key, observer, clock);
+
+        // The topic grain's observers are in memory: deactivated, it forgets them (as after five idle minutes or a move).
+        await fixture.Cluster.DeactivateAsync(grain);
+        clock.Advance(OrleansAio.Client.Telemetry.TelemetrySubscription<Reading>.RenewEvery);
+        await using var device = await DeviceAsync("renewed");
+        await using var sender = Sender(device);
+
+        // The renewal runs asynchronously after the clock moves: send until a message arrives (a bounded wait, not a timing check).
+        await MqttTestClient.WaitUntilAsync(
+            async () =>
+            {
+                await sender.SendTelemetryAsync(new Reading(21, 1), new OutgoingTelemetryMetadata(), Token(deviceId), cancellationToken: Ct);
+                await Task.Delay(100, Ct);
+                return observer.Messages.Count > 0;
+            },
+            "a message at the renewed observer",
+            Ct);
+    }
+
     private sealed class CollectingObserver : ITelemetryObserver<Reading>
     {
         private readonly ConcurrentQueue<TelemetryMessage<Reading>> messages = new();

@@ -34,6 +34,8 @@ public static class StateStoreSiloBuilderExtensions
         silo.Services.AddSingleton<StateStoreEndpoint>();
         silo.Services.AddSingleton<IStateStoreNotificationSink>(sp => sp.GetRequiredService<StateStoreEndpoint>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StateStoreEndpoint>());
+        silo.Services.AddSingleton<StateStoreReclaimer>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StateStoreReclaimer>());
         return silo;
     }
 }
