@@ -2,7 +2,7 @@ namespace OrleansAio.Protocol.DeviceRegistry;
 
 /// <summary>
 /// The device-registry operations both access paths offer with the same behaviour: <see cref="AzureDeviceRegistryClient"/> over
-/// MQTT, and the grain-backed client of an Orleans app (<c>ClusterDeviceRegistryClient</c> in <c>OrleansAio.Grains</c>).
+/// MQTT, and the grain-backed client of an Orleans app (<c>ClusterDeviceRegistryClient</c> in <c>OrleansAio.Client</c>).
 /// </summary>
 /// <remarks>A refusal raises <see cref="AkriServiceErrorException"/> with the ADR error code on both paths.</remarks>
 public interface IDeviceRegistryClient : IAsyncDisposable

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OrleansAio.Client.DeviceRegistry;
 using OrleansAio.Grains.DeviceRegistry;
 using OrleansAio.Protocol.DeviceRegistry;
 using OrleansAio.Silo.Hosting;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansAio.Client.DeviceRegistry;
 using OrleansAio.Grains.DeviceRegistry;
 using OrleansAio.Protocol.DeviceRegistry;
 using G = OrleansAio.GrainsInterfaces.DeviceRegistry;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OrleansAio.Client.DeviceRegistry;
 using OrleansAio.Grains.DeviceRegistry;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.DeviceRegistry;

@@ -1,3 +1,4 @@
+using OrleansAio.Client.DeviceRegistry;
 using OrleansAio.Grains.DeviceRegistry;
 using OrleansAio.Protocol.DeviceRegistry;
 using OrleansAio.Tests.Fixtures;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
-using OrleansAio.Grains.DeviceRegistry;
+using OrleansAio.Client.DeviceRegistry;
 using OrleansAio.Protocol.DeviceRegistry;
 using G = OrleansAio.GrainsInterfaces.DeviceRegistry;
 

@@ -1,7 +1,7 @@
 using OrleansAio.Protocol.DeviceRegistry;
 using G = OrleansAio.GrainsInterfaces.DeviceRegistry;
 
-namespace OrleansAio.Grains.DeviceRegistry;
+namespace OrleansAio.Client.DeviceRegistry;
 
 /// <summary>
 /// The device registry for Orleans apps, through grain calls: the same operations, models and errors as the wire client

@@ -2,7 +2,7 @@ using System.Text.Json;
 using OrleansAio.Protocol.DeviceRegistry;
 using G = OrleansAio.GrainsInterfaces.DeviceRegistry;
 
-namespace OrleansAio.Grains.DeviceRegistry;
+namespace OrleansAio.Client.DeviceRegistry;
 
 /// <summary>
 /// Converts between the wire models (<c>Protocol/DeviceRegistry</c>) and their grain-side twins (<c>Grains.Interfaces</c>), which
