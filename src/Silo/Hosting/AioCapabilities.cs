@@ -1,3 +1,4 @@
+using OrleansAio.Silo.Failover;
 using OrleansAio.Silo.Leasing;
 using OrleansAio.Silo.StateStore;
 
@@ -17,6 +18,7 @@ public static class AioCapabilities
         ArgumentNullException.ThrowIfNull(silo);
         silo.AddAioStateStore();
         silo.AddAioLeasing();
+        silo.AddAioFailover();
         return silo;
     }
 }

@@ -114,6 +114,13 @@ public sealed partial class SiloApplication : IAsyncDisposable
                 cluster.ClusterId = options.ClusterId;
                 cluster.ServiceId = options.ServiceId;
             });
+            silo.Configure<ClusterMembershipOptions>(membership =>
+            {
+                membership.ProbeTimeout = options.MembershipProbeTimeout;
+                membership.NumMissedProbesLimit = options.MembershipMissedProbesLimit;
+                membership.NumVotesForDeathDeclaration = options.MembershipVotesForDeath;
+                membership.TableRefreshTimeout = options.MembershipTableRefresh;
+            });
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
             silo.AddRedisGrainStorageAsDefault(storage => storage.ConfigurationOptions = redisOptions.Clone());
