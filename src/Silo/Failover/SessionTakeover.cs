@@ -46,7 +46,8 @@ public sealed partial class SessionTakeover(ILoggerFactory loggerFactory, TimePr
         ArgumentNullException.ThrowIfNull(sharedFilters);
         var topicFilters = sharedFilters.Select(SharedSubscriptionLedger.TopicFilterOf).Distinct(StringComparer.Ordinal).ToArray();
         var queued = Channel.CreateUnbounded<MqttApplicationMessageReceivedEventArgs>(new UnboundedChannelOptions { SingleReader = true });
-        var lost = new CancellationTokenSource();
+        using var lost = new CancellationTokenSource();
+        var ending = 0;
         using var client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += args =>
         {
@@ -56,7 +57,7 @@ public sealed partial class SessionTakeover(ILoggerFactory loggerFactory, TimePr
         };
         client.DisconnectedAsync += args =>
         {
-            if (args.ClientWasConnected)
+            if (args.ClientWasConnected && Volatile.Read(ref ending) == 0)
             {
                 LogConnectionLost(clientId, args.Reason.ToString());
                 lost.Cancel();
@@ -126,19 +127,28 @@ public sealed partial class SessionTakeover(ILoggerFactory loggerFactory, TimePr
                 await args.AcknowledgeAsync(linked.Token).ConfigureAwait(false);
             }
 
-            await client.DisconnectAsync(
-                new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection, SessionExpiryInterval = 0 },
-                linked.Token).ConfigureAwait(false);
+            Volatile.Write(ref ending, 1);
+            await EndSessionAsync(client, options, cancellationToken).ConfigureAwait(false);
             return new SessionTakeoverResult(clientId, connected.IsSessionPresent, forwarded, discarded, Completed: true);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return new SessionTakeoverResult(clientId, connected.IsSessionPresent, forwarded, discarded, Completed: false);
         }
-        finally
-        {
-            lost.Dispose();
-        }
+    }
+
+    // MQTTnet leaves a Session Expiry Interval of 0 out of DISCONNECT, and an absent one keeps the CONNECT's value (MQTT 5
+    // section 3.14.2.2.2), so the session is ended the other way: a Clean Start connection with expiry 0 discards it, and its own
+    // session ends with the connection.
+    private static async Task EndSessionAsync(IMqttClient client, MqttClientOptions options, CancellationToken cancellationToken)
+    {
+        await client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection }, cancellationToken)
+            .ConfigureAwait(false);
+        options.CleanSession = true;
+        options.SessionExpiryInterval = 0;
+        await client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        await client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection }, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private static MqttApplicationMessage Republish(MqttApplicationMessage message)
