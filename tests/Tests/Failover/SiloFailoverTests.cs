@@ -25,6 +25,9 @@ public sealed partial class SiloFailoverTests : IDisposable
 {
     private static readonly TimeSpan StartGuard = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(3);
+
+    // A second writer whose requests outlive the takeover: the ones queued in the dead session must be answered, late.
+    private static readonly TimeSpan PatientTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LoadBeforeKill = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan LoadAfterKill = TimeSpan.FromSeconds(30);
 
@@ -73,9 +76,14 @@ public sealed partial class SiloFailoverTests : IDisposable
 
             var run = await RunLoadAsync(mosquitto.Port, silos[1], silos.Where((_, i) => i != 1).ToArray(), ct);
             TestContext.Current.TestOutputHelper?.WriteLine(run.Summary);
+            foreach (var (silo, index) in silos.Select((silo, index) => (silo, index)).Where(p => p.index != 1))
+            {
+                TestContext.Current.TestOutputHelper?.WriteLine($"silo {index} warnings and errors:\n  {string.Join("\n  ", WarningsOf(silo).Distinct().Take(30))}");
+            }
 
             Assert.True(run.Recovery is { } recovery && recovery <= RecoveryLimit, $"requests were not answered again within {RecoveryLimit}: {run.Summary}");
             Assert.True(run.Lost.Count == 0, $"requests sent after the kill were never answered: {string.Join(", ", run.Lost)}; {run.Summary}");
+            Assert.True(run.Patient.Failed.Count == 0, $"requests of the {PatientTimeout.TotalSeconds:0} s writer failed: {string.Join("; ", run.Patient.Failed)}; {run.Summary}");
             Assert.True(run.AcknowledgedMissing.Count == 0, $"acknowledged writes are missing: {string.Join(", ", run.AcknowledgedMissing)}; {run.Summary}");
         }
         finally
@@ -127,6 +135,10 @@ public sealed partial class SiloFailoverTests : IDisposable
         await session.ConnectAsync(new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = brokerPort, UseTls = false, ClientId = writerId }, ct);
         await using var store = new StateStoreClient(new ApplicationContext(), session);
 
+        using var stopPatient = new CancellationTokenSource();
+        var killedAt = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var patient = RunPatientWriterAsync(brokerPort, clock, killedAt.Task, stopPatient.Token, ct);
+
         // The surviving silos' takeover log lines, with the time the test saw them.
         var takeoverSeen = new ConcurrentBag<TimeSpan>();
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -143,6 +155,7 @@ public sealed partial class SiloFailoverTests : IDisposable
                 victim.Crash();
                 killAt = clock.Elapsed;
                 killed = true;
+                killedAt.SetResult(killAt);
             }
 
             if (killed && elapsed - killAt >= LoadAfterKill)
@@ -165,6 +178,9 @@ public sealed partial class SiloFailoverTests : IDisposable
             }
         }
 
+        await stopPatient.CancelAsync();
+        var patientRun = await patient;
+
         // Late answers: wait until every post-kill request is answered or the guard ends.
         var guard = Stopwatch.StartNew();
         while (guard.Elapsed < LateAnswerGuard && requests.Values.Any(r => r.AfterKill && !answers.ContainsKey(r.Key)))
@@ -185,8 +201,53 @@ public sealed partial class SiloFailoverTests : IDisposable
             }
         }
 
-        return LoadRun.From(requests.Values, answers, killAt, takeoverSeen.IsEmpty ? null : takeoverSeen.Min(), missing);
+        return LoadRun.From(requests.Values, answers, killAt, takeoverSeen.IsEmpty ? null : takeoverSeen.Min(), missing, patientRun);
     }
+
+    // Sequential SETs with a timeout longer than the failover: none may fail; those that waited in the dead session come back late.
+    private static async Task<PatientRun> RunPatientWriterAsync(
+        int brokerPort, Stopwatch clock, Task<TimeSpan> killed, CancellationToken stop, CancellationToken ct)
+    {
+        await using var session = new MqttSessionClient(new MqttSessionClientOptions(), NullLoggerFactory.Instance);
+        await session.ConnectAsync(
+            new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = brokerPort, UseTls = false, ClientId = MqttTestClient.TestClientId("patient") }, ct);
+        await using var store = new StateStoreClient(new ApplicationContext(), session);
+        var sent = 0;
+        var slow = 0;
+        var failed = new List<string>();
+        var n = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var key = $"patient-{n++:D5}-{Guid.NewGuid():N}";
+            var afterKill = killed.IsCompleted;
+            var started = clock.Elapsed;
+            try
+            {
+                var set = await store.SetAsync(key, "p", requestTimeout: PatientTimeout, cancellationToken: ct);
+                if (!set.Success)
+                {
+                    failed.Add($"{key}: not applied");
+                }
+                else if (afterKill && clock.Elapsed - started > ClientTimeout)
+                {
+                    slow++;
+                }
+            }
+            catch (AioProtocolException ex)
+            {
+                failed.Add($"{key} sent {(started - (afterKill ? killed.Result : started)).TotalSeconds:0.0} s after the kill: {ex.Message}");
+            }
+
+            if (afterKill)
+            {
+                sent++;
+            }
+        }
+
+        return new PatientRun(sent, slow, failed);
+    }
+
+    private sealed record PatientRun(int SentAfterKill, int AnsweredAfterWaiting, IReadOnlyList<string> Failed);
 
     // Without a working failover a read may land in the dead silo's queue too: a few attempts, so the figures still come out.
     private static async Task<string?> ReadAsync(StateStoreClient store, string key, CancellationToken ct)
@@ -215,6 +276,21 @@ public sealed partial class SiloFailoverTests : IDisposable
         }
     }
 
+    // The simple console formatter writes "warn: Category[id]" and the message on the next line.
+    private static IEnumerable<string> WarningsOf(SiloProcess silo)
+    {
+        var lines = silo.StandardOutput;
+        for (var i = 0; i + 1 < lines.Count; i++)
+        {
+            if ((lines[i].Contains(" warn: ", StringComparison.Ordinal) || lines[i].Contains(" fail: ", StringComparison.Ordinal) || lines[i].Contains(" crit: ", StringComparison.Ordinal))
+                && !lines[i].Contains("Orleans.Runtime.", StringComparison.Ordinal)
+                && !lines[i].Contains("NormalDisconnection", StringComparison.Ordinal))
+            {
+                yield return lines[i];
+            }
+        }
+    }
+
     [GeneratedRegex("fo-[0-9]{5}-[0-9a-f]{32}")]
     private static partial Regex KeyPattern();
 
@@ -233,14 +309,15 @@ public sealed partial class SiloFailoverTests : IDisposable
         public bool Acknowledged { get; set; }
     }
 
-    private sealed record LoadRun(string Summary, TimeSpan? Recovery, IReadOnlyList<string> Lost, IReadOnlyList<string> AcknowledgedMissing)
+    private sealed record LoadRun(string Summary, TimeSpan? Recovery, IReadOnlyList<string> Lost, IReadOnlyList<string> AcknowledgedMissing, PatientRun Patient)
     {
         public static LoadRun From(
             ICollection<WireRequest> requests,
             IReadOnlyDictionary<string, (TimeSpan At, string Payload)> answers,
             TimeSpan killAt,
             TimeSpan? takeoverSeenAt,
-            List<string> missing)
+            List<string> missing,
+            PatientRun patient)
         {
             var after = requests.Where(r => r.AfterKill).OrderBy(r => r.SentAt).ToList();
             var unansweredInTime = after.Where(r => !r.AnsweredInTime).ToList();
@@ -261,8 +338,9 @@ public sealed partial class SiloFailoverTests : IDisposable
                 $"{late.Count} answered late, {never.Count} never answered ({expired} of them expired in the dead session before the takeover, {lost.Count} lost); " +
                 $"time to recovery {(recovery is { } r ? $"{r.TotalSeconds:0.0} s" : "none (still failing at the end)")}; " +
                 $"takeover seen {(takeoverSeenAt is { } t ? $"{(t - killAt).TotalSeconds:0.0} s after the kill" : "never")}; " +
-                $"acknowledged writes missing: {missing.Count}; first failures at {string.Join(" ", unansweredInTime.Take(12).Select(f => $"{(f.SentAt - killAt).TotalSeconds:0.0}"))} s");
-            return new LoadRun(summary, recovery, lost, missing);
+                $"acknowledged writes missing: {missing.Count}; {PatientTimeout.TotalSeconds:0} s writer after the kill: {patient.SentAfterKill} requests, " +
+                $"{patient.AnsweredAfterWaiting} answered after more than {ClientTimeout.TotalSeconds:0} s, {patient.Failed.Count} failed; first failures at {string.Join(" ", unansweredInTime.Take(12).Select(f => $"{(f.SentAt - killAt).TotalSeconds:0.0}"))} s");
+            return new LoadRun(summary, recovery, lost, missing, patient);
         }
     }
 }
