@@ -30,6 +30,10 @@ public interface IClusterJournalGrain : IGrainWithStringKey
 /// <param name="HostName">The machine the silo runs on.</param>
 /// <param name="ProcessId">The operating-system process id.</param>
 /// <param name="StartedAt">When the silo finished starting.</param>
+/// <param name="MqttClientId">
+/// The MQTT client id of the silo's shared session, so that a survivor can take over the session when this silo dies;
+/// <see langword="null"/> in records written before the field existed.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record SiloRunStart(
     [property: Id(0)] Guid RunId,
@@ -37,7 +41,8 @@ public sealed record SiloRunStart(
     [property: Id(2)] string SiloEndpoint,
     [property: Id(3)] string HostName,
     [property: Id(4)] int ProcessId,
-    [property: Id(5)] DateTimeOffset StartedAt);
+    [property: Id(5)] DateTimeOffset StartedAt,
+    [property: Id(6)] string? MqttClientId = null);
 
 /// <summary>One silo run as the journal stores it.</summary>
 /// <param name="Start">What the silo reported when it started.</param>

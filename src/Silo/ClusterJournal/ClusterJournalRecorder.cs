@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansAio.GrainsInterfaces.ClusterJournal;
+using OrleansAio.Protocol.Mqtt;
 
 namespace OrleansAio.Silo.ClusterJournal;
 
@@ -15,12 +16,14 @@ namespace OrleansAio.Silo.ClusterJournal;
 /// <param name="clusterOptions">The cluster id that keys the journal.</param>
 /// <param name="timeProvider">The clock.</param>
 /// <param name="logger">Logger.</param>
+/// <param name="mqttClient">The silo's shared MQTT session, whose client id the run records (for the failover takeover).</param>
 public sealed partial class ClusterJournalRecorder(
     IGrainFactory grainFactory,
     ILocalSiloDetails localSiloDetails,
     IOptions<ClusterOptions> clusterOptions,
     TimeProvider timeProvider,
-    ILogger<ClusterJournalRecorder> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<ClusterJournalRecorder> logger,
+    IMqttPubSubClient? mqttClient = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly Guid runId = Guid.NewGuid();
 
@@ -45,7 +48,8 @@ public sealed partial class ClusterJournalRecorder(
             address.Endpoint.ToString(),
             Environment.MachineName,
             Environment.ProcessId,
-            timeProvider.GetUtcNow());
+            timeProvider.GetUtcNow(),
+            mqttClient?.ClientId);
         await Journal.RecordStartAsync(start).WaitAsync(cancellationToken);
         LogRecorded(runId, clusterOptions.Value.ClusterId);
     }

@@ -1,5 +1,6 @@
 using OrleansAio.Silo.DeviceRegistry.Hosting;
 using OrleansAio.Silo.EdgeRegistry.Hosting;
+using OrleansAio.Silo.Failover;
 using OrleansAio.Silo.Leasing;
 using OrleansAio.Silo.SchemaRegistry.Hosting;
 using OrleansAio.Silo.StateStore;
@@ -23,6 +24,7 @@ public static class AioCapabilities
         silo.AddAioSchemaRegistry();
         silo.AddAioEdgeRegistry();
         silo.AddAioDeviceRegistry();
+        silo.AddAioFailover();
         return silo;
     }
 }

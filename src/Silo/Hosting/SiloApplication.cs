@@ -119,6 +119,13 @@ public sealed partial class SiloApplication : IAsyncDisposable
                 cluster.ClusterId = options.ClusterId;
                 cluster.ServiceId = options.ServiceId;
             });
+            silo.Configure<ClusterMembershipOptions>(membership =>
+            {
+                membership.ProbeTimeout = options.MembershipProbeTimeout;
+                membership.NumMissedProbesLimit = options.MembershipMissedProbesLimit;
+                membership.NumVotesForDeathDeclaration = options.MembershipVotesForDeath;
+                membership.TableRefreshTimeout = options.MembershipTableRefresh;
+            });
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
             // Clearing a grain's state deletes its record (an expired or deleted state-store key leaves nothing behind).

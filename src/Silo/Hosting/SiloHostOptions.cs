@@ -61,6 +61,30 @@ public sealed class SiloHostOptions
     /// <summary>How long to wait for the MQTT broker and Redis at start before failing. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Orleans membership: the initial timeout of a liveness probe between silos (<c>ClusterMembershipOptions.ProbeTimeout</c>;
+    /// Orleans' default 5 s). Default 2 s, for a small edge cluster on one network.
+    /// </summary>
+    public TimeSpan MembershipProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Orleans membership: how many missed probes make a silo suspect a peer and vote it dead (<c>NumMissedProbesLimit</c>;
+    /// Orleans' default 3). Default 3.
+    /// </summary>
+    public int MembershipMissedProbesLimit { get; set; } = 3;
+
+    /// <summary>
+    /// Orleans membership: how many silos' votes declare a silo dead (<c>NumVotesForDeathDeclaration</c>; Orleans' default 2; at
+    /// most the number of silos probing each silo, 3). Default 2.
+    /// </summary>
+    public int MembershipVotesForDeath { get; set; } = 2;
+
+    /// <summary>
+    /// Orleans membership: how often each silo reads the membership table (<c>TableRefreshTimeout</c>; Orleans' default 60 s), the
+    /// fallback when gossip of a death does not reach a silo. Default 10 s.
+    /// </summary>
+    public TimeSpan MembershipTableRefresh { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a clean shutdown may take before the host gives up waiting. Default 8 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(8);
 }

@@ -85,6 +85,22 @@ internal static partial class SiloHostOptionsReader
         }
 
         RequirePositive(nameof(SiloHostOptions.ShutdownTimeout), options.ShutdownTimeout);
+        if (options.MembershipProbeTimeout < TimeSpan.FromMilliseconds(100) || options.MembershipProbeTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw Invalid(nameof(SiloHostOptions.MembershipProbeTimeout), $"{options.MembershipProbeTimeout} must be between 100 ms and 1 minute");
+        }
+
+        if (options.MembershipMissedProbesLimit is < 1 or > 10)
+        {
+            throw Invalid(nameof(SiloHostOptions.MembershipMissedProbesLimit), $"{options.MembershipMissedProbesLimit} must be between 1 and 10");
+        }
+
+        if (options.MembershipVotesForDeath is < 1 or > 3)
+        {
+            throw Invalid(nameof(SiloHostOptions.MembershipVotesForDeath), $"{options.MembershipVotesForDeath} must be between 1 and 3 (the silos probing each silo)");
+        }
+
+        RequirePositive(nameof(SiloHostOptions.MembershipTableRefresh), options.MembershipTableRefresh);
     }
 
     // Garnet's size syntax: a whole number of bytes with an optional k, m, g or t (kilo, mega, giga, tera; powers of 1024).

@@ -4,6 +4,7 @@ using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Session;
+using OrleansAio.Silo.Failover;
 
 namespace OrleansAio.Silo.Mqtt;
 
@@ -30,7 +31,8 @@ public static class MqttConnectionSiloBuilderExtensions
             sessionOptions ?? new MqttSessionClientOptions(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
-        silo.Services.AddSingleton<IMqttPubSubClient>(sp => sp.GetRequiredService<SiloMqttConnection>().Client);
+        silo.Services.AddSingleton(sp => new SharedSubscriptionLedger(sp.GetRequiredService<SiloMqttConnection>().Client));
+        silo.Services.AddSingleton<IMqttPubSubClient>(sp => sp.GetRequiredService<SharedSubscriptionLedger>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMqttConnection>());
         silo.Services.AddHealthChecks().AddCheck<SiloMqttConnection>("mqtt");
         silo.Services.AddAioApplicationContext();

@@ -68,6 +68,9 @@ public sealed partial class SiloMqttConnection : ILifecycleParticipant<ISiloLife
     /// <summary>The shared session, for every capability of the silo.</summary>
     public IMqttPubSubClient Client => session;
 
+    /// <summary>Where the broker is and how to authenticate (the session takeover of a dead silo connects with them too).</summary>
+    public MqttConnectionSettings Settings => settings;
+
     /// <summary>Whether the session is connected now.</summary>
     public bool IsConnected => session.IsConnected;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OrleansAio.Tests.Fixtures;
 
 namespace OrleansAio.Tests.Hosting;
@@ -11,6 +12,7 @@ public sealed class AioClusterFixtureTests(AioClusterFixture fixture) : IClassFi
         var sessions = Enumerable.Range(0, fixture.Cluster.Silos.Count).Select(fixture.SessionOf).ToArray();
         Assert.Equal(2, sessions.Length);
         Assert.Equal(sessions.Length, sessions.Select(s => s.ClientId).Distinct().Count());
-        Assert.All(sessions, s => Assert.True(((OrleansAio.Protocol.Session.MqttSessionClient)s).IsConnected));
+        Assert.All(Enumerable.Range(0, fixture.Cluster.Silos.Count), i => Assert.True(
+            fixture.Cluster.GetSiloServiceProvider(fixture.Cluster.Silos[i].SiloAddress).GetRequiredService<OrleansAio.Silo.Mqtt.SiloMqttConnection>().IsConnected));
     }
 }
