@@ -118,6 +118,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
             silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
             silo.AddRedisGrainStorageAsDefault(storage => storage.ConfigurationOptions = redisOptions.Clone());
             silo.AddAioMqttConnection(mqtt, mqttSetting, sessionOptions);
+            silo.AddActivityPropagation();
             silo.AddAioCapabilities();
             configureSilo?.Invoke(silo);
         });
