@@ -6,6 +6,7 @@ using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Silo.Broker;
 using OrleansAio.Silo.ClusterJournal;
+using OrleansAio.Silo.Health.Hosting;
 using OrleansAio.Silo.Mqtt;
 using OrleansAio.Silo.Storage;
 using StackExchange.Redis;
@@ -119,6 +120,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
             silo.AddRedisGrainStorageAsDefault(storage => storage.ConfigurationOptions = redisOptions.Clone());
             silo.AddAioMqttConnection(mqtt, mqttSetting, sessionOptions);
             silo.AddActivityPropagation();
+            silo.AddAioHealthChecks(redisOptions);
             silo.AddAioCapabilities();
             configureSilo?.Invoke(silo);
         });

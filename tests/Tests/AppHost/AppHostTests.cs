@@ -4,6 +4,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansAio.AppHost;
 using OrleansAio.Protocol.Common;
@@ -38,18 +39,44 @@ public sealed class AppHostTests : IDisposable
             [$"--{EdgeAppModel.StoreDataDirectoryKey}={dataDirectory.Path}", "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true"],
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
+
+        // The AppHost's own log and every resource's console output (Aspire.Hosting.Testing forwards them to ILogger).
+        using var logs = new CapturingLoggerProvider();
+        appHost.Services.AddLogging(logging => logging.AddProvider(logs));
         var processes = new OwnedProcesses();
-        await using (var app = await appHost.BuildAsync(timeout.Token))
+        try
         {
-            await app.StartAsync(timeout.Token);
+            await RunAsync(appHost, processes, timeout.Token);
+        }
+        catch (Exception)
+        {
+            foreach (var entry in logs.Entries.TakeLast(300))
+            {
+                TestContext.Current.TestOutputHelper?.WriteLine($"{entry.Level} {entry.Category}: {entry.Message} {entry.Exception?.GetBaseException().Message}");
+            }
+
+            throw;
+        }
+
+        // Nothing the AppHost started outlives it: the services, the silos, and (after its shutdown delay) the orchestrator.
+        var left = await processes.WaitForExitAsync(TimeSpan.FromSeconds(90), ct);
+        Assert.True(left.Count == 0, $"processes left behind: {string.Join("; ", left)}");
+    }
+
+    private static async Task RunAsync(IDistributedApplicationTestingBuilder appHost, OwnedProcesses processes, CancellationToken cancellationToken)
+    {
+        var timeout = cancellationToken;
+        await using (var app = await appHost.BuildAsync(timeout))
+        {
+            await app.StartAsync(timeout);
             var notifications = app.ResourceNotifications;
             for (var i = 1; i <= EdgeAppModel.SiloCount; i++)
             {
-                await notifications.WaitForResourceHealthyAsync(EdgeAppModel.SiloName(i), timeout.Token);
+                await notifications.WaitForResourceHealthyAsync(EdgeAppModel.SiloName(i), timeout);
             }
 
             // The sample client ran its walk-through against the cluster and exited 0.
-            var client = await notifications.WaitForResourceAsync(EdgeAppModel.ClientName, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+            var client = await notifications.WaitForResourceAsync(EdgeAppModel.ClientName, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout);
             Assert.Equal(0, client.Snapshot.ExitCode);
 
             foreach (var resource in new[] { EdgeAppModel.BrokerName, EdgeAppModel.StoreName }.Concat(Enumerable.Range(1, EdgeAppModel.SiloCount).Select(EdgeAppModel.SiloName)))
@@ -63,7 +90,7 @@ public sealed class AppHostTests : IDisposable
             var brokerPort = app.GetEndpoint(EdgeAppModel.BrokerName, "mqtt").Port;
             await using var device = new MqttSessionClient(new MqttSessionClientOptions(), NullLoggerFactory.Instance);
             await device.ConnectAsync(
-                new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = brokerPort, UseTls = false, ClientId = "apphost-test-device" }, timeout.Token);
+                new MqttConnectionSettings { HostName = "127.0.0.1", TcpPort = brokerPort, UseTls = false, ClientId = "apphost-test-device" }, timeout);
             var context = new ApplicationContext();
             await using var setTarget = new CommandInvoker<SetTargetRequest, SetTargetResponse>(context, device, ThermostatTopics.SetTargetCommand, new JsonPayloadSerializer())
             {
@@ -73,27 +100,23 @@ public sealed class AppHostTests : IDisposable
             };
             await using var store = new StateStoreClient(context, device);
 
-            Assert.Equal(21, (await setTarget.InvokeCommandAsync(new SetTargetRequest(21), cancellationToken: timeout.Token)).Response!.Celsius);
-            await store.SetAsync("apphost-key", "before", cancellationToken: timeout.Token);
-            Assert.Equal("before", (await store.GetAsync("apphost-key", cancellationToken: timeout.Token)).Value?.GetString());
+            Assert.Equal(21, (await setTarget.InvokeCommandAsync(new SetTargetRequest(21), cancellationToken: timeout)).Response!.Celsius);
+            await store.SetAsync("apphost-key", "before", cancellationToken: timeout);
+            Assert.Equal("before", (await store.GetAsync("apphost-key", cancellationToken: timeout)).Value?.GetString());
 
             // Stop one silo; the broker and the store are other processes and stay up, the other two silos answer.
-            await app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(EdgeAppModel.SiloName(1), KnownResourceCommands.StopCommand, timeout.Token);
-            await notifications.WaitForResourceAsync(EdgeAppModel.SiloName(1), e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+            await app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(EdgeAppModel.SiloName(1), KnownResourceCommands.StopCommand, timeout);
+            await notifications.WaitForResourceAsync(EdgeAppModel.SiloName(1), e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout);
 
-            var after = await setTarget.InvokeCommandAsync(new SetTargetRequest(23), cancellationToken: timeout.Token);
+            var after = await setTarget.InvokeCommandAsync(new SetTargetRequest(23), cancellationToken: timeout);
             Assert.Equal((21, 23), (after.Response!.PreviousCelsius, after.Response.Celsius));
-            Assert.Equal("before", (await store.GetAsync("apphost-key", cancellationToken: timeout.Token)).Value?.GetString());
-            await store.SetAsync("apphost-key", "after", cancellationToken: timeout.Token);
-            Assert.Equal("after", (await store.GetAsync("apphost-key", cancellationToken: timeout.Token)).Value?.GetString());
+            Assert.Equal("before", (await store.GetAsync("apphost-key", cancellationToken: timeout)).Value?.GetString());
+            await store.SetAsync("apphost-key", "after", cancellationToken: timeout);
+            Assert.Equal("after", (await store.GetAsync("apphost-key", cancellationToken: timeout)).Value?.GetString());
 
-            await device.DisconnectAsync(timeout.Token);
-            await app.StopAsync(timeout.Token);
+            await device.DisconnectAsync(timeout);
+            await app.StopAsync(timeout);
         }
-
-        // Nothing the AppHost started outlives it: the services, the silos, and (after its shutdown delay) the orchestrator.
-        var left = await processes.WaitForExitAsync(TimeSpan.FromSeconds(90), ct);
-        Assert.True(left.Count == 0, $"processes left behind: {string.Join("; ", left)}");
     }
 }
 
