@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using OrleansAio.Silo.Hosting;
+using OrleansAio.Silo.Storage;
 using OrleansAio.Tests.Fixtures;
 
 namespace OrleansAio.Tests.Hosting;
@@ -27,24 +29,29 @@ public sealed class SiloHealthCheckTests : IDisposable
     }
 
     [Fact]
-    public async Task ASiloThatLosesItsStorageReportsUnhealthy()
+    public async Task ASiloThatLosesItsStorageReportsUnhealthyUntilItIsBack()
     {
         var ct = TestContext.Current.CancellationToken;
-        var garnet = new EmbeddedGarnetFixture();
-        await garnet.InitializeAsync();
+        var options = new EmbeddedGarnetOptions { Port = FreePort.Get(), DataDirectory = Path.Combine(workingDirectory.Path, "store") };
+        var garnet = new EmbeddedGarnet(options, NullLoggerFactory.Instance);
+        garnet.Start();
         try
         {
             await using var silo = await StartAsync(garnet.ConnectionString, ct);
             using var http = new HttpClient { BaseAddress = silo.HttpAddress };
             Assert.Equal("Healthy", await http.GetStringAsync("/health", ct));
 
-            await garnet.DisposeAsync();
-
+            garnet.Dispose();
             await WaitForHealthAsync(http, "Unhealthy", ct);
+
+            // The same store back on the same port and data: the silo reconnects and is healthy again (and can stop cleanly).
+            garnet = new EmbeddedGarnet(options, NullLoggerFactory.Instance);
+            garnet.Start();
+            await WaitForHealthAsync(http, "Healthy", ct);
         }
         finally
         {
-            await garnet.DisposeAsync();
+            garnet.Dispose();
         }
     }
 
@@ -65,7 +72,7 @@ public sealed class SiloHealthCheckTests : IDisposable
     private static async Task WaitForHealthAsync(HttpClient http, string expected, CancellationToken cancellationToken)
     {
         string last = string.Empty;
-        for (var attempt = 0; attempt < 60; attempt++)
+        for (var attempt = 0; attempt < 120; attempt++)
         {
             using var response = await http.GetAsync("/health", cancellationToken);
             last = await response.Content.ReadAsStringAsync(cancellationToken);
