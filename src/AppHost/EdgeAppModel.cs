@@ -63,6 +63,7 @@ public static class EdgeAppModel
                 .WithEnvironment("ConnectionStrings__Redis", redisConnectionString)
                 .WaitFor(brokerResource)
                 .WaitFor(storeResource);
+            silo.WithUrl(ReferenceExpression.Create($"{silo.GetEndpoint("http")}/dashboard"), "Orleans dashboard");
             silos.Add(silo);
         }
 

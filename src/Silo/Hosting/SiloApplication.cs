@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Session;
@@ -36,6 +37,9 @@ public sealed partial class SiloApplication : IAsyncDisposable
         MqttSettings = mqtt;
         logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SiloApplication>();
     }
+
+    /// <summary>Where the Orleans dashboard is served on the health port (<c>http://127.0.0.1:{Silo:HttpPort}/dashboard</c>).</summary>
+    public const string OrleansDashboardPath = "/dashboard";
 
     /// <summary>The validated host options.</summary>
     public SiloHostOptions Options { get; }
@@ -121,6 +125,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
             silo.AddAioMqttConnection(mqtt, mqttSetting, sessionOptions);
             silo.AddActivityPropagation();
             silo.AddAioHealthChecks(redisOptions);
+            silo.AddDashboard();
             silo.AddAioCapabilities();
             configureSilo?.Invoke(silo);
         });
@@ -129,6 +134,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapOrleansDashboard(OrleansDashboardPath);
 
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         bootstrapLoggerFactory.Attach(loggerFactory);

@@ -15,6 +15,19 @@ public sealed class SiloHealthCheckTests : IDisposable
     public void Dispose() => workingDirectory.Dispose();
 
     [Fact]
+    public async Task TheOrleansDashboardIsServedBesideTheHealthEndpoints()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var silo = await StartAsync(null, ct);
+        using var http = new HttpClient { BaseAddress = silo.HttpAddress };
+
+        using var page = await http.GetAsync(SiloApplication.OrleansDashboardPath, ct);
+
+        Assert.True(page.IsSuccessStatusCode, $"GET {SiloApplication.OrleansDashboardPath}: {(int)page.StatusCode}");
+        Assert.Contains("html", page.Content.Headers.ContentType?.MediaType ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ASiloThatLosesItsBrokerReportsUnhealthyAndStaysAlive()
     {
         var ct = TestContext.Current.CancellationToken;
