@@ -104,8 +104,11 @@ public sealed class AppHostTests : IDisposable
             await store.SetAsync("apphost-key", "before", cancellationToken: timeout);
             Assert.Equal("before", (await store.GetAsync("apphost-key", cancellationToken: timeout)).Value?.GetString());
 
-            // Stop one silo; the broker and the store are other processes and stay up, the other two silos answer.
-            await app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(EdgeAppModel.SiloName(1), KnownResourceCommands.StopCommand, timeout);
+            // Stop one silo as an operator would (SIGTERM to its process: a graceful stop of its own length, where the
+            // orchestrator's stop command gives up after about 12 s on a loaded machine); the broker and the store are other
+            // processes and stay up, and the other two silos answer.
+            var silo = processes.SiloProcessOf(notifications, EdgeAppModel.SiloName(1));
+            Assert.Equal(0, OwnedProcesses.Terminate(silo));
             await notifications.WaitForResourceAsync(EdgeAppModel.SiloName(1), e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout);
 
             var after = await setTarget.InvokeCommandAsync(new SetTargetRequest(23), cancellationToken: timeout);
@@ -129,8 +132,25 @@ public sealed class AppHostCollection
 }
 
 /// <summary>The processes an AppHost run started (resources, their children, the orchestrator), found through /proc.</summary>
-internal sealed class OwnedProcesses
+internal sealed partial class OwnedProcesses
 {
+    private const int SigTerm = 15;
+
+    /// <summary>The silo program's own process under a resource (the resource's process is <c>dotnet run</c>).</summary>
+    public int SiloProcessOf(ResourceNotificationService notifications, string resource)
+    {
+        var root = new OwnedProcesses();
+        root.AddResource(notifications, resource);
+        var tree = root.WithDescendants();
+        return CommandLines().First(p => tree.Contains(p.Pid) && p.CommandLine.Contains("OrleansAio.Thermostat.Silo\0", StringComparison.Ordinal)).Pid;
+    }
+
+    /// <summary>Sends SIGTERM to a process this test's AppHost started; 0 on success.</summary>
+    public static int Terminate(int pid) => Kill(pid, SigTerm);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
     private readonly HashSet<int> roots = [];
     private HashSet<int> watched = [];
 
