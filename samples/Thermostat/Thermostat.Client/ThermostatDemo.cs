@@ -115,7 +115,9 @@ public static class ThermostatDemo
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var giveUpAt = TimeProvider.System.GetUtcNow() + options.ConnectTimeout;
+        builder.ConfigureOpenTelemetry();
         builder.UseOrleansClient(client => client
+            .AddActivityPropagation()
             .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort))
             .UseConnectionRetryFilter(async (_, ct) =>
             {
@@ -185,7 +187,11 @@ public static class ThermostatDemo
         await temperature.SubscribeAsync(reference);
 
         // 3. The device sends three readings as AIO telemetry.
-        await using var sender = new TelemetrySender<TemperatureReading>(context, device, json) { TopicPattern = ThermostatTopics.TemperaturePattern };
+        await using var sender = new TelemetrySender<TemperatureReading>(context, device, json)
+        {
+            TopicPattern = ThermostatTopics.TemperaturePattern,
+            PropagateTraceContext = true,
+        };
         foreach (var celsius in new[] { 19.0, 19.5, 20.5 })
         {
             var metadata = new OutgoingTelemetryMetadata { CloudEvent = new CloudEvent($"aio://thermostats/{id}", "temperature") };
@@ -201,6 +207,7 @@ public static class ThermostatDemo
         {
             RequestTopicPattern = ThermostatTopics.CommandPattern,
             TopicTokenMap = new Dictionary<string, string> { ["executorId"] = id, ["commandName"] = ThermostatTopics.SetTargetCommand },
+            PropagateTraceContext = true,
         };
         var changed = await setTarget.InvokeCommandAsync(new SetTargetRequest(22.5), cancellationToken: cancellationToken);
         await output.WriteLineAsync(

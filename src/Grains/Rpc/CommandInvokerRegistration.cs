@@ -30,6 +30,9 @@ public abstract class CommandInvokerRegistration
     /// <summary>The payload serializer for requests and responses.</summary>
     public required IPayloadSerializer Serializer { get; init; }
 
+    /// <summary>Whether requests carry the W3C <c>traceparent</c>/<c>tracestate</c> user properties of the calling activity.</summary>
+    public bool PropagateTraceContext { get; init; }
+
     /// <summary>The request type.</summary>
     public abstract Type RequestType { get; }
 
@@ -73,5 +76,6 @@ public sealed class CommandInvokerRegistration<TReq, TResp> : CommandInvokerRegi
             TopicTokenMap = ResidentTokens(),
             ResponseTopicPrefix = ResponseTopicPrefix,
             ResponseTopicSuffix = ResponseTopicSuffix,
+            PropagateTraceContext = PropagateTraceContext,
         };
 }

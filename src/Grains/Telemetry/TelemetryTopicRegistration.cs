@@ -38,6 +38,9 @@ public abstract class TelemetryTopicRegistration
     /// <summary>The message expiry of sent telemetry (default 10 s).</summary>
     public TimeSpan TelemetryTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether sent telemetry carries the W3C <c>traceparent</c>/<c>tracestate</c> user properties of the sending activity.</summary>
+    public bool PropagateTraceContext { get; init; }
+
     /// <summary>The payload type.</summary>
     public abstract Type PayloadType { get; }
 
@@ -83,5 +86,6 @@ public sealed class TelemetryTopicRegistration<T> : TelemetryTopicRegistration
             TopicPattern = TopicPattern,
             TopicNamespace = TopicNamespace,
             TopicTokenMap = TopicTokenMap,
+            PropagateTraceContext = PropagateTraceContext,
         };
 }

@@ -226,6 +226,7 @@ public partial class CommandExecutor<TReq, TResp> : IAsyncDisposable
         using var activity = EnvoyGuard.StartReceiveActivity($"{commandName} execute", ActivityKind.Server, args.ApplicationMessage);
         activity?.SetTag("rpc.system", "aio");
         activity?.SetTag("rpc.method", commandName);
+        activity?.SetTag("messaging.destination.name", args.ApplicationMessage.Topic);
         var started = timeProvider.GetTimestamp();
         CachedCommandResponse? response;
         using (var cancellation = new CancellationTokenSource(remaining < ExecutionTimeout ? remaining : ExecutionTimeout, timeProvider))

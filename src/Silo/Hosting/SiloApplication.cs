@@ -1,11 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Silo.Broker;
 using OrleansAio.Silo.ClusterJournal;
+using OrleansAio.Silo.Health.Hosting;
 using OrleansAio.Silo.Mqtt;
 using OrleansAio.Silo.Storage;
 using StackExchange.Redis;
@@ -39,6 +41,9 @@ public sealed partial class SiloApplication : IAsyncDisposable
         // A signal stops the host by itself (Orleans first, its MQTT session last): say so when it begins, not after.
         app.Lifetime.ApplicationStopping.Register(LogStoppingOnce);
     }
+
+    /// <summary>Where the Orleans dashboard is served on the health port (<c>http://127.0.0.1:{Silo:HttpPort}/dashboard</c>).</summary>
+    public const string OrleansDashboardPath = "/dashboard";
 
     /// <summary>The validated host options.</summary>
     public SiloHostOptions Options { get; }
@@ -136,6 +141,9 @@ public sealed partial class SiloApplication : IAsyncDisposable
             });
             silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Membership, new ProcessRelativeTimeProvider(TimeProvider.System));
             silo.AddAioMqttConnection(mqtt, mqttSetting, sessionOptions);
+            silo.AddActivityPropagation();
+            silo.AddAioHealthChecks(redisOptions);
+            silo.AddDashboard();
             silo.AddAioCapabilities();
             configureSilo?.Invoke(silo);
         });
@@ -144,6 +152,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapOrleansDashboard(OrleansDashboardPath);
 
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         bootstrapLoggerFactory.Attach(loggerFactory);

@@ -93,6 +93,12 @@ public sealed class AioCommandInvokerOptions
     /// <summary>The payload serializer (default JSON).</summary>
     public IPayloadSerializer Serializer { get; set; } = new JsonPayloadSerializer();
 
+    /// <summary>
+    /// Whether requests carry the caller's W3C trace context as <c>traceparent</c>/<c>tracestate</c> user properties, so the
+    /// remote executor's span joins the caller's trace. Default <see langword="true"/>; a peer that ignores them still works.
+    /// </summary>
+    public bool PropagateTraceContext { get; set; } = true;
+
     /// <summary>Checks the options, naming the first bad one.</summary>
     /// <param name="commandName">The command name.</param>
     /// <exception cref="AioProtocolException">A value is missing or invalid (<see cref="AioErrorKind.ConfigurationInvalid"/>, naming it).</exception>

@@ -78,6 +78,7 @@ public static class RpcSiloBuilderExtensions
                 ResponseTopicPrefix = options.ResponseTopicPrefix,
                 ResponseTopicSuffix = options.ResponseTopicSuffix,
                 Serializer = options.Serializer,
+                PropagateTraceContext = options.PropagateTraceContext,
             };
         });
         silo.Services.TryAddSingleton<CommandInvokers>();

@@ -36,6 +36,12 @@ public sealed class AioTelemetryOptions
 
     /// <summary>The message expiry of sent telemetry (default 10 s).</summary>
     public TimeSpan TelemetryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether telemetry the cluster sends carries the sender's W3C trace context as <c>traceparent</c>/<c>tracestate</c> user
+    /// properties. Default <see langword="true"/>; a receiver that ignores them still works.
+    /// </summary>
+    public bool PropagateTraceContext { get; set; } = true;
 }
 
 /// <summary>Registers AIO telemetry topics served by <c>ITelemetryTopicGrain&lt;T&gt;</c> grains.</summary>
@@ -83,5 +89,6 @@ public static class TelemetrySiloBuilderExtensions
         Receive = options.Receive,
         ServiceGroupId = options.ServiceGroupId,
         TelemetryTimeout = options.TelemetryTimeout,
+        PropagateTraceContext = options.PropagateTraceContext,
     };
 }
