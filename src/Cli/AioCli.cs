@@ -90,6 +90,7 @@ public static class AioCli
         Rpc.RpcCommands.Create(global, console),
         Telemetry.TelemetryCommands.Create(global, console),
         SchemaRegistry.SchemaCommands.Create(global, console),
+        EdgeRegistry.RegistryCommands.Create(global, console),
         DeviceRegistry.DeviceCommands.CreateDevice(global, console),
         DeviceRegistry.DeviceCommands.CreateAsset(global, console),
     ];

@@ -2,6 +2,7 @@ using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Protocol.DeviceRegistry;
+using OrleansAio.Protocol.EdgeRegistry;
 using OrleansAio.Protocol.SchemaRegistry;
 using OrleansAio.Protocol.StateStore;
 
@@ -22,6 +23,12 @@ public static class ErrorMapping
             SchemaRegistryErrorCode.BadRequest => ExitCodes.BadInput,
             _ => ExitCodes.ServiceError,
         }, $"the schema registry refused the request: {schema.Message}"),
+        EdgeRegistryErrorException edge => (edge.Error.Code switch
+        {
+            404 => ExitCodes.NotFound,
+            400 => ExitCodes.BadInput,
+            _ => ExitCodes.ServiceError,
+        }, $"the edge registry refused the request: {edge.Message}"),
         AkriServiceErrorException adr => (ExitCodes.ServiceError, $"the device registry refused the request: {adr.Message}"),
         MqttConnectionSettingsException settings => (ExitCodes.BadInput, $"connection settings: {settings.Message}"),
         AioProtocolException aio when aio.GetStateStoreError() is { } error =>

@@ -43,6 +43,29 @@ public sealed class RegistryCliTests(CliClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RegistryGroupCreateGetAndList()
+    {
+        var groupId = $"plant-{Guid.NewGuid():N}"[..14];
+        var created = await cli.RunAsync("registry", "group", "create", "schemagroups", groupId, "--name", "Plant A", "--json");
+        Assert.True(created.ExitCode == ExitCodes.Success, created.ToString());
+
+        var got = await cli.RunAsync("registry", "group", "get", "schemagroups", groupId, "--json");
+        Assert.True(got.ExitCode == ExitCodes.Success, got.ToString());
+        Assert.Contains(groupId, got.Json.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Plant A", got.Json.ToJsonString(), StringComparison.Ordinal);
+        var human = await cli.RunAsync("registry", "group", "get", "schemagroups", groupId);
+        Assert.Contains("\"Plant A\"", human.Out, StringComparison.Ordinal);
+
+        var listed = await cli.RunAsync("registry", "groups", "schemagroups", "--json");
+        Assert.True(listed.ExitCode == ExitCodes.Success, listed.ToString());
+        Assert.Contains(groupId, listed.Json["groups"]!.AsArray().Select(n => (string?)n), StringComparer.Ordinal);
+
+        var missing = await cli.RunAsync("registry", "group", "get", "schemagroups", "no-such-group-" + Guid.NewGuid().ToString("N")[..6]);
+        Assert.True(missing.ExitCode == ExitCodes.NotFound, missing.ToString());
+        Assert.Contains("edge registry", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SchemaBadInputIsRefusedLocallyOrByTheRegistry()
     {
         var notJson = await cli.RunAsync("schema", "put", "{not json");
