@@ -39,6 +39,15 @@ public partial class CommandExecutor<TReq, TResp>
                     return ErrorResponse(CommandStatusCode.InternalServerError, $"The handler set the reserved user property '{key}'", "UserData", key);
                 }
 
+                if ((MqttUtf8.FirstDisallowed(key) ?? MqttUtf8.FirstDisallowed(value)) is { } offending)
+                {
+                    return ErrorResponse(
+                        CommandStatusCode.InternalServerError,
+                        $"The handler's user property '{key}' contains {offending}, which MQTT brokers refuse as malformed UTF-8",
+                        "UserData",
+                        key);
+                }
+
                 properties.Add(new(key, value));
             }
 
@@ -71,7 +80,7 @@ public partial class CommandExecutor<TReq, TResp>
         var properties = new List<KeyValuePair<string, string>>
         {
             new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)),
-            new(AioUserProperties.StatusMessage, message),
+            new(AioUserProperties.StatusMessage, MqttUtf8.Sanitize(message)),
             new(AioUserProperties.IsApplicationError, applicationError ? "true" : "false"),
         };
         if (propertyName is not null)
@@ -81,7 +90,7 @@ public partial class CommandExecutor<TReq, TResp>
 
         if (propertyValue is not null)
         {
-            properties.Add(new(AioUserProperties.InvalidPropertyValue, propertyValue));
+            properties.Add(new(AioUserProperties.InvalidPropertyValue, MqttUtf8.Sanitize(propertyValue)));
         }
 
         return new CachedCommandResponse(status, ReadOnlyMemory<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified, properties);

@@ -266,11 +266,22 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
     /// <inheritdoc />
     /// <remarks>
     /// Queued while disconnected and sent in order after the reconnect; re-sent if the connection drops before the PUBACK. A
-    /// non-success PUBACK reason code is returned, not retried.
+    /// non-success PUBACK reason code is returned, not retried. A message whose topic, content type or user properties carry a
+    /// character brokers refuse as malformed UTF-8 fails at once (<see cref="MqttUtf8.ThrowIfUnsendable"/>): queued, it would take
+    /// the connection down on every reconnect.
     /// </remarks>
     public Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        try
+        {
+            MqttUtf8.ThrowIfUnsendable(message);
+        }
+        catch (AioProtocolException ex)
+        {
+            return Task.FromException<MqttClientPublishResult>(ex);
+        }
+
         return Enqueue(new PendingOperation<MqttClientPublishResult>(
             $"PUBLISH to '{message.Topic}'", message, (c, ct) => c.PublishAsync(message, ct), cancellationToken));
     }
