@@ -78,6 +78,13 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
                 : Array.Empty<Measurement<int>>(),
             unit: "{operation}",
             description: "Publishes, subscribes and unsubscribes queued or awaiting their acknowledgement in the MQTT session client.");
+        ProtocolDiagnostics.Meter.CreateObservableGauge(
+            SessionMetrics.ConnectedName,
+            () => self.TryGetTarget(out var target) && !target.disposed
+                ? [new Measurement<int>(target.IsConnected ? 1 : 0, new KeyValuePair<string, object?>("mqtt.client_id", target.ClientId))]
+                : Array.Empty<Measurement<int>>(),
+            unit: "{connection}",
+            description: "1 while the MQTT session client is connected to the broker, 0 while it is reconnecting or not yet connected.");
     }
 
     /// <inheritdoc />
