@@ -30,7 +30,19 @@ public sealed class RedisServer : IAsyncDisposable
         new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server" }.FirstOrDefault(File.Exists);
 
     /// <summary>Starts Redis with persistence off in a temporary directory and waits until it accepts connections.</summary>
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    public static Task<RedisServer> StartAsync(CancellationToken cancellationToken) => StartCoreAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Starts Redis with TLS only (<c>--port 0 --tls-port</c>): <paramref name="certFile"/> and <paramref name="keyFile"/> are its PEM
+    /// certificate and key, <paramref name="caFile"/> the CA of client certificates, which it requires when
+    /// <paramref name="requireClientCertificates"/>.
+    /// </summary>
+    public static Task<RedisServer> StartWithTlsAsync(string certFile, string keyFile, string caFile, bool requireClientCertificates, CancellationToken cancellationToken) =>
+        StartCoreAsync(
+            ["--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", caFile, "--tls-auth-clients", requireClientCertificates ? "yes" : "no"],
+            cancellationToken);
+
+    private static async Task<RedisServer> StartCoreAsync(string[]? tls, CancellationToken cancellationToken)
     {
         var executable = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
         var directory = new TempDirectory("redis");
@@ -41,7 +53,9 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--dir", directory.Path })
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] ports = tls is null ? ["--port", portText] : ["--port", "0", "--tls-port", portText, .. tls];
+        foreach (var arg in ports.Concat(["--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--dir", directory.Path]))
         {
             startInfo.ArgumentList.Add(arg);
         }
