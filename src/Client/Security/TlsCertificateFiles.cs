@@ -87,6 +87,11 @@ public static class TlsCertificateFiles
         }
         else
         {
+            if (!File.ReadAllText(certFile).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"'{certFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", "CertFile");
+            }
+
             var key = string.IsNullOrWhiteSpace(keyFile) ? certFile : keyFile;
             var keySetting = string.IsNullOrWhiteSpace(keyFile) ? "CertFile" : "KeyFile";
             if (!PemHasPrivateKey(key))
@@ -115,7 +120,8 @@ public static class TlsCertificateFiles
             }
             catch (ArgumentException ex)
             {
-                throw new ArgumentException($"'{certFile}' holds no PEM certificate ({FirstLine(ex.Message)})", "CertFile", ex);
+                // The certificate was checked above: what is left is a key of another certificate.
+                throw new ArgumentException($"the key in '{key}' does not match the certificate in '{certFile}' ({FirstLine(ex.Message)})", keySetting, ex);
             }
         }
 
