@@ -29,6 +29,27 @@ public sealed class RedisServer : IAsyncDisposable
     public static string? ExecutablePath =>
         new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server" }.FirstOrDefault(File.Exists);
 
+    /// <summary>
+    /// Why this machine's <c>redis-server</c> cannot serve TLS (not installed, older than 6, or built without TLS), or
+    /// <see langword="null"/> when it can.
+    /// </summary>
+    public static string? TlsUnavailableReason()
+    {
+        if (ExecutablePath is not { } executable)
+        {
+            return SkipMessage;
+        }
+
+        var startInfo = new ProcessStartInfo(executable, "--version") { RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = Process.Start(startInfo)!;
+        var version = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var match = System.Text.RegularExpressions.Regex.Match(version, @"v=(\d+)\.", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        return match.Success && int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 6
+            ? null
+            : $"redis-server has no TLS ('{version.Trim()}'; needs Redis 6 or later built with TLS): install Debian's, apt-get install -y redis-server";
+    }
+
     /// <summary>Starts Redis with persistence off in a temporary directory and waits until it accepts connections.</summary>
     public static Task<RedisServer> StartAsync(CancellationToken cancellationToken) => StartCoreAsync(null, cancellationToken);
 

@@ -28,7 +28,8 @@ public sealed class ClusterTlsRedisTests : IDisposable
     [Fact]
     public async Task SiloStorageWorksOverTlsWithAClientCertificate()
     {
-        Assert.SkipWhen(RedisServer.ExecutablePath is null, RedisServer.SkipMessage);
+        var unavailable = RedisServer.TlsUnavailableReason();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? string.Empty);
         var ct = TestContext.Current.CancellationToken;
         var (serverCert, serverKey) = authority.WritePem("redis-server");
         await using var redis = await RedisServer.StartWithTlsAsync(serverCert, serverKey, authority.CaFile, requireClientCertificates: true, ct);
@@ -65,7 +66,8 @@ public sealed class ClusterTlsRedisTests : IDisposable
     [Fact]
     public async Task AServerCertificateOfAnotherCaIsRefusedNamingCaFile()
     {
-        Assert.SkipWhen(RedisServer.ExecutablePath is null, RedisServer.SkipMessage);
+        var unavailable = RedisServer.TlsUnavailableReason();
+        Assert.SkipWhen(unavailable is not null, unavailable ?? string.Empty);
         var ct = TestContext.Current.CancellationToken;
         var (serverCert, serverKey) = authority.WritePem("redis-server");
         await using var redis = await RedisServer.StartWithTlsAsync(serverCert, serverKey, authority.CaFile, requireClientCertificates: false, ct);
