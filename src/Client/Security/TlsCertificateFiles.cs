@@ -145,7 +145,9 @@ public static class TlsCertificateFiles
         var authorities = new X509Certificate2Collection();
         try
         {
-            authorities.ImportFromPemFile(caFile);
+            // Files concatenated without a newline ("-----END CERTIFICATE----------BEGIN...") are read as nothing by .NET's PEM
+            // reader: put the line break back (base64 has no '-').
+            authorities.ImportFromPem(File.ReadAllText(caFile).Replace("----------", "-----\n-----", StringComparison.Ordinal));
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {

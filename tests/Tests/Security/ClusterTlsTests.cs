@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -177,7 +180,7 @@ public sealed class ClusterTlsTests(ClusterTlsClusterFixture fixture) : IClassFi
         // The stranger trusts the cluster's CA (it would accept the gateway), but its own certificate is another CA's.
         var (certFile, keyFile) = fixture.Stranger.WritePem("client-stranger");
         var strangerCa = await File.ReadAllTextAsync(fixture.Stranger.CaFile, ct);
-        var bothCas = fixture.Stranger.WriteFile("both-cas.pem", await File.ReadAllTextAsync(fixture.Authority.CaFile, ct) + "\n" + strangerCa);
+        var bothCas = fixture.Stranger.WriteFile("both-cas.pem", await File.ReadAllTextAsync(fixture.Authority.CaFile, ct) + strangerCa);
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => fixture.StartClientAsync(new() { ["Enabled"] = "true", ["CaFile"] = bothCas, ["CertFile"] = certFile, ["KeyFile"] = keyFile }, ct));
         Assert.False(refused is ClusterTlsConfigurationException, refused.Message);
 
@@ -203,6 +206,37 @@ public sealed class ClusterTlsTests(ClusterTlsClusterFixture fixture) : IClassFi
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => fixture.StartClientAsync(new() { ["Enabled"] = "true", ["CaFile"] = fixture.Stranger.CaFile, ["CertFile"] = certFile, ["KeyFile"] = keyFile }, ct));
         Assert.False(refused is ClusterTlsConfigurationException, refused.Message);
         Assert.Contains(fixture.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("refused a server certificate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASiloPortPeerWithACertificateOfAnotherCaIsDroppedDuringTheHandshake()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var rogue = fixture.Stranger.Issue("rogue-silo");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, fixture.Silos[0].Options.SiloPort, ct);
+        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+
+        // TLS 1.3 finishes the client's side of the handshake before the server checks the client's certificate: the refusal
+        // arrives on the first read, as an error or the end of the stream (a trusted peer would be waited on for its preamble).
+        var dropped = false;
+        try
+        {
+            await tls.AuthenticateAsClientAsync(
+                new SslClientAuthenticationOptions { TargetHost = "localhost", ClientCertificates = [rogue] }, deadline.Token);
+            dropped = await tls.ReadAsync(new byte[64], deadline.Token) == 0;
+        }
+        catch (Exception ex) when (ex is IOException or AuthenticationException)
+        {
+            dropped = true;
+        }
+
+        Assert.True(dropped);
+        Assert.Contains(fixture.Logs.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.Contains("refused a client certificate", StringComparison.Ordinal)
+            && e.Message.Contains("CN=rogue-silo", StringComparison.Ordinal));
     }
 
     private static async Task<SiloAddress[]> WaitForActiveSilosAsync(IManagementGrain management, int count, CancellationToken ct)
