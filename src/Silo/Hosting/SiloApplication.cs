@@ -9,6 +9,8 @@ using OrleansAio.Silo.Broker;
 using OrleansAio.Silo.ClusterJournal;
 using OrleansAio.Silo.Health.Hosting;
 using OrleansAio.Silo.Mqtt;
+using OrleansAio.Silo.Security;
+using OrleansAio.Silo.Security.Hosting;
 using OrleansAio.Silo.Storage;
 using StackExchange.Redis;
 
@@ -132,6 +134,8 @@ public sealed partial class SiloApplication : IAsyncDisposable
                 membership.TableRefreshTimeout = options.MembershipTableRefresh;
             });
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            silo.AddAioClusterTls();
+            silo.AddAioRedisTls();
             silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
             // Clearing a grain's state deletes its record (an expired or deleted state-store key leaves nothing behind).
             silo.AddRedisGrainStorageAsDefault(storage =>
@@ -159,6 +163,21 @@ public sealed partial class SiloApplication : IAsyncDisposable
         EmbeddedGarnet? garnet = null;
         try
         {
+            // Redis TLS is applied to the one ConfigurationOptions that membership, storage and the health check clone when they
+            // first connect (during the start below), so all three speak TLS. Resolving it validates Redis:Tls (one-line error).
+            var redisTls = app.Services.GetRequiredService<RedisTls>().Credentials;
+            if (redisTls is not null)
+            {
+                if (garnetOptions is not null)
+                {
+                    throw new SiloStartupException(
+                        $"{RedisTlsOptions.SectionName}:{nameof(RedisTlsOptions.Enabled)}",
+                        $"TLS to Redis needs an external Redis or Garnet (ConnectionStrings:{SiloHostOptions.RedisConnectionStringName}); the embedded Garnet listens on loopback without TLS");
+                }
+
+                redisTls.ApplyTo(redisOptions);
+            }
+
             if (garnetOptions is not null)
             {
                 garnet = new EmbeddedGarnet(garnetOptions, loggerFactory);
@@ -173,7 +192,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
             }
             else
             {
-                await EnsureRedisReachableAsync(redisOptions, options.ConnectTimeout, cancellationToken);
+                await EnsureRedisReachableAsync(redisOptions, redisTls, options.ConnectTimeout, cancellationToken);
             }
 
             if (broker is not null)
@@ -335,7 +354,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
         }
     }
 
-    private static async Task EnsureRedisReachableAsync(ConfigurationOptions redis, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task EnsureRedisReachableAsync(ConfigurationOptions redis, RedisTlsCredentials? tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var setting = $"ConnectionStrings:{SiloHostOptions.RedisConnectionStringName}";
         var probe = redis.Clone();
@@ -348,6 +367,12 @@ public sealed partial class SiloApplication : IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            // A refused server certificate surfaces as a bare connection failure: name the TLS setting and the reason instead.
+            if (tls?.LastRejection is { } rejection)
+            {
+                throw new SiloStartupException(rejection.Setting, $"{rejection.Problem} (Redis at {string.Join(", ", redis.EndPoints)})", ex);
+            }
+
             throw new SiloStartupException(setting, $"cannot connect to Redis at {string.Join(", ", redis.EndPoints)} ({FirstLine(ex.Message)})", ex);
         }
     }
