@@ -63,7 +63,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// and loads them when it starts again.
     /// </param>
     /// <exception cref="InvalidOperationException">Mosquitto is not installed, exited, or did not accept connections in time.</exception>
-    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken, bool persistent = false)
+    /// <param name="extraConfiguration">More lines of <c>mosquitto.conf</c>, for example <c>max_packet_size 1000</c>.</param>
+    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken, bool persistent = false, string extraConfiguration = "")
     {
         _ = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
         var port = FreePort.Get();
@@ -73,7 +74,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var persistence = persistent ? $"persistence true\npersistence_location {directory}/\nuser root\n" : "persistence false\n";
         await File.WriteAllTextAsync(
             config,
-            $"listener {port} 127.0.0.1\nallow_anonymous true\n{persistence}max_queued_messages 10000\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nconnection_messages true\nlog_timestamp_format %H:%M:%S\n",
+            $"listener {port} 127.0.0.1\nallow_anonymous true\n{persistence}max_queued_messages 10000\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nconnection_messages true\nlog_timestamp_format %H:%M:%S\n{extraConfiguration}\n",
             cancellationToken);
 
         var broker = new MosquittoBroker(directory, config, port);

@@ -180,4 +180,42 @@ public sealed class MosquittoSessionTests : IDisposable
         Assert.True(ok.IsSuccess);
         Assert.Equal(0, publisher.Disconnects);
     }
+    // A PUBLISH larger than the broker's Maximum Packet Size makes the broker close the connection; queued, it would do so on
+    // every reconnect. It fails at once instead, naming both sizes, and the session carries on.
+    [Fact]
+    public async Task APublishLargerThanTheBrokersMaximumPacketSizeFailsAndTheSessionCarriesOn()
+    {
+        if (!MosquittoBroker.IsInstalled)
+        {
+            Assert.Skip(MosquittoBroker.SkipMessage);
+        }
+
+        var ct = TestContext.Current.CancellationToken;
+        await using var mosquitto = await MosquittoBroker.StartAsync(ct, extraConfiguration: "max_packet_size 2000");
+        await using var subscriber = await TestSession.ConnectAsync(TestSession.PlainSettings(mosquitto.Port, "sub"), loggerFactory);
+        await subscriber.SubscribeAsync("big/#");
+        await using var publisher = await TestSession.ConnectAsync(TestSession.PlainSettings(mosquitto.Port, "pub"), loggerFactory);
+
+        var error = await Assert.ThrowsAsync<AioProtocolException>(
+            () => publisher.Client.PublishAsync(TestSession.Message("big/1", new string('x', 5000)), ct).Guarded("the oversized publish"));
+        Assert.Contains("Maximum Packet Size 2000", error.Message, StringComparison.Ordinal);
+        var ok = await publisher.Client.PublishAsync(TestSession.Message("big/2", "small"), ct).Guarded("the next publish");
+        Assert.True(ok.IsSuccess);
+        await SessionTestSupport.UntilAsync(() => subscriber.Received.Contains("small"), "the small message at the subscriber");
+
+        // At the limit exactly (as computed, user properties included) the broker takes it; one byte more is refused here.
+        var fits = new string('y', 2000);
+        while (OrleansAio.Protocol.Mqtt.MqttPacketSize.OfPublish(TestSession.Message("big/3", fits, ("k", "v"))) > 2000)
+        {
+            fits = fits[1..];
+        }
+
+        var atLimit = TestSession.Message("big/3", fits, ("k", "v"));
+        Assert.Equal(2000, OrleansAio.Protocol.Mqtt.MqttPacketSize.OfPublish(atLimit));
+        Assert.True((await publisher.Client.PublishAsync(atLimit, ct).Guarded("the publish at the limit")).IsSuccess);
+        await SessionTestSupport.UntilAsync(() => subscriber.Received.Contains(fits), "the message at the limit at the subscriber");
+        await Assert.ThrowsAsync<AioProtocolException>(
+            () => publisher.Client.PublishAsync(TestSession.Message("big/3", fits + "y", ("k", "v")), ct).Guarded("one byte over"));
+        Assert.Equal(0, publisher.Disconnects);
+    }
 }
