@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MQTTnet;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
@@ -134,6 +135,23 @@ public partial class CommandExecutor<TReq, TResp>
                 {
                     ProtocolDiagnostics.ResponsesSent.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName), new KeyValuePair<string, object?>("status", status));
                     ProtocolLog.ResponseSent(logger, commandName, correlationData is null ? string.Empty : Convert.ToHexString(correlationData), status);
+                }
+            }
+            catch (AioProtocolException ex) when (ex is { Kind: AioErrorKind.PayloadInvalid or AioErrorKind.ConfigurationInvalid, IsShallow: true })
+            {
+                // Refused before sending (larger than the broker's Maximum Packet Size, or text the broker would call malformed):
+                // the invoker gets a 500 saying so instead of waiting for its timeout.
+                ProtocolLog.ResponsePublishFailed(logger, ex, commandName, responseTopic);
+                var error = ErrorResponse(CommandStatusCode.InternalServerError, $"The response could not be sent: {ex.Message}", null, null);
+                try
+                {
+                    await mqttClient.PublishAsync(
+                        BuildResponseMessage(responseTopic, correlationData, error, (uint)Math.Min(remainingSeconds, uint.MaxValue)), CancellationToken.None)
+                        .ConfigureAwait(false);
+                }
+                catch (Exception inner)
+                {
+                    ProtocolLog.ResponsePublishFailed(logger, inner, commandName, responseTopic);
                 }
             }
             catch (Exception ex)

@@ -218,4 +218,37 @@ public sealed class MosquittoSessionTests : IDisposable
             () => publisher.Client.PublishAsync(TestSession.Message("big/3", fits + "y", ("k", "v")), ct).Guarded("one byte over"));
         Assert.Equal(0, publisher.Disconnects);
     }
+    [Fact]
+    public async Task AResponseLargerThanTheBrokersMaximumPacketSizeIsAnsweredWithAnError()
+    {
+        if (!MosquittoBroker.IsInstalled)
+        {
+            Assert.Skip(MosquittoBroker.SkipMessage);
+        }
+
+        var ct = TestContext.Current.CancellationToken;
+        await using var mosquitto = await MosquittoBroker.StartAsync(ct, extraConfiguration: "max_packet_size 4000");
+        await using var context = new ApplicationContext();
+        await using var executorSession = await TestSession.ConnectAsync(TestSession.PlainSettings(mosquitto.Port, "exec"), loggerFactory);
+        await using var invokerSession = await TestSession.ConnectAsync(TestSession.PlainSettings(mosquitto.Port, "inv"), loggerFactory);
+        var topic = $"rpc/{Guid.NewGuid():N}/big";
+        await using var executor = new CommandExecutor<int, string>(context, executorSession.Client, "big", new JsonPayloadSerializer(), loggerFactory)
+        {
+            RequestTopicPattern = topic,
+            OnCommandReceived = (request, _) => Task.FromResult(ExtendedResponse<string>.CreateFromResponse(new string('z', request.Request))),
+        };
+        await executor.StartAsync(cancellationToken: ct);
+        await using var invoker = new CommandInvoker<int, string>(context, invokerSession.Client, "big", new JsonPayloadSerializer(), loggerFactory)
+        {
+            RequestTopicPattern = topic,
+        };
+
+        var error = await Assert.ThrowsAsync<AioProtocolException>(
+            () => invoker.InvokeCommandAsync(10_000, commandTimeout: TimeSpan.FromSeconds(60), cancellationToken: ct).Guarded("the oversized response"));
+        Assert.True(error.IsRemote);
+        Assert.Contains("Maximum Packet Size 4000", error.Message, StringComparison.Ordinal);
+        var small = await invoker.InvokeCommandAsync(10, commandTimeout: TimeSpan.FromSeconds(30), cancellationToken: ct).Guarded("a small response");
+        Assert.Equal(new string('z', 10), small.Response);
+        Assert.Equal(0, executorSession.Disconnects);
+    }
 }
