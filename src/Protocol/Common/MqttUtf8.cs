@@ -109,22 +109,52 @@ public static class MqttUtf8
             return;
         }
 
+        // On every publish: the field names of errors are built only when something is wrong, and values are checked as bytes.
         foreach (var property in properties)
         {
-            Check($"user property name '{Sanitize(property.Name)}'", property.Name);
-            string value;
-            try
+            if (FirstDisallowed(property.Name) is not null)
             {
-                value = Strict.GetString(property.ValueBuffer.Span);
-            }
-            catch (DecoderFallbackException)
-            {
-                throw AioProtocolException.ConfigurationInvalid(
-                    $"user property '{property.Name}'", null, "its value is not valid UTF-8; MQTT brokers close the connection on such a packet");
+                Check($"user property name '{Sanitize(property.Name)}'", property.Name);
             }
 
-            Check($"user property '{property.Name}'", value);
+            if (!IsClean(property.ValueBuffer.Span))
+            {
+                string value;
+                try
+                {
+                    value = Strict.GetString(property.ValueBuffer.Span);
+                }
+                catch (DecoderFallbackException)
+                {
+                    throw AioProtocolException.ConfigurationInvalid(
+                        $"user property '{property.Name}'", null, "its value is not valid UTF-8; MQTT brokers close the connection on such a packet");
+                }
+
+                Check($"user property '{property.Name}'", value);
+            }
         }
+    }
+
+    // Valid UTF-8 with no character a broker may refuse, decoded in place.
+    private static bool IsClean(ReadOnlySpan<byte> utf8)
+    {
+        while (!utf8.IsEmpty)
+        {
+            if (utf8[0] is >= 0x20 and < 0x7F)
+            {
+                utf8 = utf8[1..];
+                continue;
+            }
+
+            if (Rune.DecodeFromUtf8(utf8, out var rune, out var consumed) != System.Buffers.OperationStatus.Done || !IsAllowed(rune))
+            {
+                return false;
+            }
+
+            utf8 = utf8[consumed..];
+        }
+
+        return true;
     }
 
     private static void Check(string field, string? text)
