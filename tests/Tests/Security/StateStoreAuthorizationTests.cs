@@ -6,6 +6,7 @@ using MQTTnet.Protocol;
 using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
+using OrleansAio.Protocol.SchemaRegistry;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Protocol.StateStore;
 using OrleansAio.Silo.Broker;
@@ -46,6 +47,8 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         settings["StateStore:Authorization:Rules:2:Write:0"] = "shared/*";
         settings["StateStore:Authorization:MaxKeysPerClient"] = "2";
         settings["StateStore:Authorization:MaxValueBytesPerClient"] = "16";
+        settings["Registries:Authorization:Enabled"] = "true";
+        settings["Registries:Authorization:SchemaRegistry:Users:0"] = "bob";
         await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), Ct);
 
         await using var aliceSession = await ConnectAsync("alice", "alice", "alice-secret");
@@ -71,6 +74,15 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         Assert.True((await alice.SetAsync("alice/1", "rewritten", cancellationToken: Ct)).Success);
         Assert.Equal(1, (await alice.DeleteAsync("alice/2", cancellationToken: Ct)).DeletedItemsCount);
         Assert.True((await alice.SetAsync("alice/3", "v", cancellationToken: Ct)).Success);
+
+        // The schema registry honours the same identities: only bob may put schemas; anyone may read them.
+        var content = OrleansAio.Tests.SchemaRegistry.SchemaTexts.Unique("security");
+        await using var aliceSchemas = new SchemaRegistryClient(new ApplicationContext(), aliceSession);
+        await using var bobSchemas = new SchemaRegistryClient(new ApplicationContext(), bobSession);
+        var refusal = await Assert.ThrowsAsync<SchemaRegistryErrorException>(() => aliceSchemas.PutAsync(content, SchemaFormat.JsonSchemaDraft07, cancellationToken: Ct));
+        Assert.Equal(403, refusal.Error.Code);
+        var schema = await bobSchemas.PutAsync(content, SchemaFormat.JsonSchemaDraft07, cancellationToken: Ct);
+        Assert.Equal(schema.Name, (await aliceSchemas.GetAsync(schema.Name, cancellationToken: Ct)).Name);
     }
 
     [Fact]
