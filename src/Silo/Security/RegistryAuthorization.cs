@@ -20,14 +20,17 @@ public sealed class RegistryAuthorizationOptions
     /// <summary>Who may put schemas.</summary>
     public RegistryWriters SchemaRegistry { get; set; } = new();
 
+    /// <summary>Who may change devices and assets (update status, create or update discovered devices and assets).</summary>
+    public RegistryWriters DeviceRegistry { get; set; } = new();
+
     /// <summary>Checks the options (nothing can be wrong today beyond the types, which binding checks).</summary>
     public void Validate()
     {
-        foreach (var name in SchemaRegistry.Users.Concat(SchemaRegistry.ClientIds))
+        foreach (var (key, writers) in new[] { (nameof(SchemaRegistry), SchemaRegistry), (nameof(DeviceRegistry), DeviceRegistry) })
         {
-            if (string.IsNullOrWhiteSpace(name))
+            if (writers.Users.Concat(writers.ClientIds).Any(string.IsNullOrWhiteSpace))
             {
-                throw new ArgumentException("an empty writer name", "SchemaRegistry");
+                throw new ArgumentException("holds an empty writer name", key);
             }
         }
     }
