@@ -6,6 +6,7 @@ using MQTTnet.Protocol;
 using OrleansAio.Abstractions.StateStore;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
+using OrleansAio.Protocol.DeviceRegistry;
 using OrleansAio.Protocol.SchemaRegistry;
 using OrleansAio.Protocol.Session;
 using OrleansAio.Protocol.StateStore;
@@ -49,6 +50,7 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         settings["StateStore:Authorization:MaxValueBytesPerClient"] = "16";
         settings["Registries:Authorization:Enabled"] = "true";
         settings["Registries:Authorization:SchemaRegistry:Users:0"] = "bob";
+        settings["Registries:Authorization:DeviceRegistry:Users:0"] = "bob";
         await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), Ct);
 
         await using var aliceSession = await ConnectAsync("alice", "alice", "alice-secret");
@@ -83,6 +85,16 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         Assert.Equal(403, refusal.Error.Code);
         var schema = await bobSchemas.PutAsync(content, SchemaFormat.JsonSchemaDraft07, cancellationToken: Ct);
         Assert.Equal(schema.Name, (await aliceSchemas.GetAsync(schema.Name, cancellationToken: Ct)).Name);
+
+        // And the device registry: alice may not change a device's status; bob gets as far as "no such device".
+        await using var aliceDevices = new AzureDeviceRegistryClient(new ApplicationContext(), aliceSession);
+        await using var bobDevices = new AzureDeviceRegistryClient(new ApplicationContext(), bobSession);
+        var deviceRefusal = await Assert.ThrowsAsync<AkriServiceErrorException>(
+            () => aliceDevices.UpdateDeviceStatusAsync("no-such-device", "e", new DeviceStatus(), cancellationToken: Ct));
+        Assert.Equal(AkriServiceErrorCode.Unauthorized, deviceRefusal.Code);
+        var notFound = await Assert.ThrowsAsync<AkriServiceErrorException>(
+            () => bobDevices.UpdateDeviceStatusAsync("no-such-device", "e", new DeviceStatus(), cancellationToken: Ct));
+        Assert.NotEqual(AkriServiceErrorCode.Unauthorized, notFound.Code);
     }
 
     [Fact]
