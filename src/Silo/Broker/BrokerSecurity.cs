@@ -469,17 +469,21 @@ internal sealed partial class BrokerSecurity : IDisposable
     /// <summary>The client whose per-client topics a topic belongs to: <c>clients/&lt;id&gt;/...</c>, or the hex id of a state-store notification.</summary>
     internal static string? OwnerOfTopic(string topic)
     {
-        var levels = topic.Split('/');
-        if (levels.Length < 2 || levels[0] != "clients")
+        // The hot path (every response delivered): no split, one substring.
+        const string prefix = "clients/";
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        if (levels[1] != "statestore")
+        var end = topic.IndexOf('/', prefix.Length);
+        var owner = end < 0 ? topic[prefix.Length..] : topic[prefix.Length..end];
+        if (owner != "statestore")
         {
-            return levels[1];
+            return owner;
         }
 
+        var levels = topic.Split('/');
         if (topic.StartsWith(StateStoreTopics.NotificationPrefix, StringComparison.Ordinal) && levels.Length > 4)
         {
             try
