@@ -1,5 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -48,10 +50,14 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         settings["StateStore:Authorization:Rules:2:Write:0"] = "shared/*";
         settings["StateStore:Authorization:MaxKeysPerClient"] = "2";
         settings["StateStore:Authorization:MaxValueBytesPerClient"] = "16";
+        settings["Logging:LogLevel:OrleansAio"] = "Trace";
+        settings["Logging:LogLevel:MQTTnet"] = "Trace";
         settings["Registries:Authorization:Enabled"] = "true";
         settings["Registries:Authorization:SchemaRegistry:Users:0"] = "bob";
         settings["Registries:Authorization:DeviceRegistry:Users:0"] = "bob";
-        await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), Ct);
+        var logs = new CapturingLoggerProvider();
+        await using var silo = await SiloApplication.StartAsync(
+            [], configuration => configuration.AddInMemoryCollection(settings), Ct, s => s.Services.AddSingleton<ILoggerProvider>(logs));
 
         await using var aliceSession = await ConnectAsync("alice", "alice", "alice-secret");
         await using var alice = new StateStoreClient(new ApplicationContext(), aliceSession);
@@ -95,6 +101,11 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         var notFound = await Assert.ThrowsAsync<AkriServiceErrorException>(
             () => bobDevices.UpdateDeviceStatusAsync("no-such-device", "e", new DeviceStatus(), cancellationToken: Ct));
         Assert.NotEqual(AkriServiceErrorCode.Unauthorized, notFound.Code);
+
+        // Refusals are logged, secrets never (the silo's own internal secret is random bytes and never leaves memory).
+        Assert.Contains(logs.Entries, e => e.Message.Contains("State store write refused", StringComparison.Ordinal));
+        var lines = logs.Entries.Select(e => e.Message + " " + e.Exception).ToList();
+        Assert.DoesNotContain(lines, l => l.Contains("alice-secret", StringComparison.Ordinal) || l.Contains("bob-secret", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -106,6 +117,8 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         settings["Silo:DataDirectory"] = Path.Combine(directory.Path, "data");
         settings["Logging:LogLevel:Default"] = "Warning";
         settings["Broker:Authentication:PasswordFile"] = passwords;
+        // Every address: allowed because authentication is configured; the silo's own session still connects over loopback.
+        settings["Silo:BrokerBindAddress"] = "0.0.0.0";
         await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), Ct);
 
         using var anonymous = new MqttClientFactory().CreateMqttClient();
