@@ -112,10 +112,20 @@ public sealed partial class SiloApplication : IAsyncDisposable
         // The embedded broker is created (not started) before the host is built, so capabilities can reach it: with the
         // embedded broker, the state store puts notifications straight into an observing client's session.
         var bootstrapLoggerFactory = new DeferredLoggerFactory();
-        var broker = brokerOptions is null ? null : new EmbeddedMqttBroker(brokerOptions, bootstrapLoggerFactory);
+        EmbeddedMqttBroker? broker;
+        try
+        {
+            broker = brokerOptions is null ? null : new EmbeddedMqttBroker(brokerOptions, bootstrapLoggerFactory);
+        }
+        catch (EmbeddedBrokerException ex)
+        {
+            throw new SiloStartupException(ex.Setting ?? $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", ex.Message, ex);
+        }
+
         if (broker is not null)
         {
             builder.Services.AddSingleton(broker);
+            builder.Services.AddSingleton(broker.Identities);
         }
 
         var redisOptions = ConfigurationOptions.Parse(redis);
@@ -325,17 +335,51 @@ public sealed partial class SiloApplication : IAsyncDisposable
             }
         }
 
-        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", IPAddress.Loopback, options.BrokerPort);
+        var bind = IPAddress.Parse(options.BrokerBindAddress);
+        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", bind, options.BrokerPort);
+        var security = ReadBrokerSecurity(configuration);
+        // The silo's own session proves itself with a secret that exists only in this process: it is exempt from the ACL (it
+        // answers every client's requests) and no configuration can grant that to anyone else.
+        var internalPassword = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
         // Until the silo's endpoints are subscribed, the broker admits only the silo's own session: a client that connected
         // earlier would send requests nobody answers yet. Others get "Server unavailable" and retry.
-        broker = new EmbeddedMqttBrokerOptions { Port = options.BrokerPort, StartupClientId = clientId };
+        broker = new EmbeddedMqttBrokerOptions
+        {
+            Port = options.BrokerPort,
+            BindAddress = options.BrokerBindAddress,
+            BindAddressSetting = $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerBindAddress)}",
+            StartupClientId = clientId,
+            Security = security,
+            InternalPassword = internalPassword,
+        };
+        var host = bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : bind;
         return new MqttConnectionSettings
         {
-            HostName = "127.0.0.1",
+            HostName = host.ToString(),
             TcpPort = options.BrokerPort,
             UseTls = false,
             ClientId = clientId,
+            Username = BrokerSecurity.InternalUserName,
+            Password = internalPassword,
         };
+    }
+
+    // The Broker section is read before the host is built (the broker is created first, so capabilities can reach it); an
+    // unknown key or a bad value stops the silo with the setting named.
+    private static BrokerSecurityOptions ReadBrokerSecurity(IConfiguration configuration)
+    {
+        var security = new BrokerSecurityOptions();
+        try
+        {
+            configuration.GetSection(BrokerSecurityOptions.SectionName).Bind(security, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new SiloStartupException(BrokerSecurityOptions.SectionName, ex.Message.Split('\n', 2)[0].Trim(), ex);
+        }
+
+        return security;
     }
 
     private static void EnsureWritable(string dataDirectory)
