@@ -45,9 +45,17 @@ public sealed class SecretLogs
     /// <summary>Asserts that some lines were captured and none holds a secret.</summary>
     public void AssertNoSecretLogged()
     {
-        Assert.NotEmpty(secrets);
         Assert.NotEmpty(Provider.Entries);
-        var lines = Provider.Entries.Select(e => e.Message + " " + e.Exception).ToList();
+        AssertNotInLines(Provider.Entries.Select(e => e.Message + " " + e.Exception));
+    }
+
+    /// <summary>Asserts that none of other lines (a child process's output) holds a secret.</summary>
+    /// <param name="output">The lines.</param>
+    public void AssertNotInLines(IEnumerable<string> output)
+    {
+        Assert.NotEmpty(secrets);
+        var lines = output.ToList();
+        Assert.NotEmpty(lines);
         foreach (var secret in secrets)
         {
             Assert.DoesNotContain(lines, line => line.Contains(secret, StringComparison.Ordinal));
