@@ -18,9 +18,14 @@ public sealed class SecretLogs
 
     /// <summary>Adds the capturing provider to a host's services, at trace level for every category.</summary>
     /// <param name="services">The host's services.</param>
-    public void AddTo(IServiceCollection services)
+    public void AddTo(IServiceCollection services) => CaptureAll(services, Provider);
+
+    /// <summary>Adds a capturing provider to a host's services, at trace level for every category (Orleans and MQTTnet included).</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="provider">The provider.</param>
+    public static void CaptureAll(IServiceCollection services, CapturingLoggerProvider provider)
     {
-        services.AddSingleton<ILoggerProvider>(Provider);
+        services.AddSingleton<ILoggerProvider>(provider);
         // A rule for this provider wins over every provider-less rule (the configuration's Logging:LogLevel included).
         services.AddLogging(logging => logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace));
     }
