@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using OrleansAio.Silo.Broker;
 
 namespace OrleansAio.EdgeServices;
 
@@ -23,6 +25,13 @@ public sealed class EdgeServiceOptions
 
     /// <summary>The loopback TCP port of the broker or the store; required.</summary>
     public int Port { get; set; }
+
+    /// <summary>
+    /// The IP address the broker listens on (its plain and TLS listeners). Default <c>127.0.0.1</c>. Any other address needs
+    /// authentication in the <c>Broker</c> section, as the silo's <c>Silo:BrokerBindAddress</c> does. The store always binds
+    /// loopback.
+    /// </summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
 
     /// <summary>The loopback HTTP port of <c>/health</c> and <c>/alive</c>; required.</summary>
     public int HttpPort { get; set; }
@@ -52,10 +61,37 @@ public sealed class EdgeServiceOptions
             throw new ArgumentException($"the HTTP port must differ from {Key(nameof(Port))} ({Port})", Key(nameof(HttpPort)));
         }
 
+        if (!IPAddress.TryParse(BindAddress, out _))
+        {
+            throw new ArgumentException($"'{BindAddress}' is not an IP address", Key(nameof(BindAddress)));
+        }
+
         if (Role == EdgeServiceRole.Store && string.IsNullOrWhiteSpace(DataDirectory))
         {
             throw new ArgumentException("the store needs a data directory", Key(nameof(DataDirectory)));
         }
+    }
+
+    /// <summary>
+    /// The broker's options: <see cref="Port"/>, <see cref="BindAddress"/> and the <c>Broker</c> section (authentication, TLS
+    /// listener, ACL) read and checked by the same code as the silo's embedded broker (<see cref="BrokerSecurityOptions.Read"/>,
+    /// <see cref="EmbeddedMqttBrokerOptions.Validate"/>). There is no silo session here, so no internal secret and no start-up
+    /// client: every client authenticates as configured.
+    /// </summary>
+    /// <param name="configuration">The process's configuration.</param>
+    /// <returns>The validated options.</returns>
+    /// <exception cref="EmbeddedBrokerException">A setting is wrong; <see cref="EmbeddedBrokerException.Setting"/> names it.</exception>
+    public EmbeddedMqttBrokerOptions BrokerOptions(IConfiguration configuration)
+    {
+        var broker = new EmbeddedMqttBrokerOptions
+        {
+            Port = Port,
+            BindAddress = BindAddress,
+            BindAddressSetting = Key(nameof(BindAddress)),
+            Security = BrokerSecurityOptions.Read(configuration, Port),
+        };
+        broker.Validate();
+        return broker;
     }
 
     /// <summary>The full configuration key of a setting, for example <c>EdgeServices:Port</c>.</summary>

@@ -19,6 +19,7 @@ public static class EdgeRegistryWireMapping
         Status = fault.Kind switch
         {
             EdgeRegistryErrorKind.BadRequest => "Bad Request",
+            EdgeRegistryErrorKind.Forbidden => "Forbidden",
             EdgeRegistryErrorKind.NotFound => "Not Found",
             EdgeRegistryErrorKind.Conflict => "Conflict",
             _ => "Internal Server Error",
@@ -33,6 +34,12 @@ public static class EdgeRegistryWireMapping
     /// <param name="detail">The value.</param>
     /// <returns>The result.</returns>
     public static EdgeRegistryError BadRequest(string title, string detail) => ToWire(new EdgeRegistryFault(EdgeRegistryErrorKind.BadRequest, title, detail));
+
+    /// <summary>An in-band 403 error: the invoker is not a configured writer of the registry.</summary>
+    /// <param name="command">The refused command, named in the detail.</param>
+    /// <returns>The result.</returns>
+    public static EdgeRegistryError Forbidden(string command) =>
+        ToWire(new EdgeRegistryFault(EdgeRegistryErrorKind.Forbidden, "Not authorized", $"the invoker may not call '{command}' (Registries:Authorization:EdgeRegistry)"));
 
     /// <summary>The grain record of a wire model (absent lists and maps become empty).</summary>
     /// <param name="labels">The value.</param>

@@ -174,6 +174,9 @@ public enum EdgeRegistryErrorKind
     /// <summary>400: an id, scope or field is invalid.</summary>
     BadRequest = 400,
 
+    /// <summary>403: the invoker may not change the registry (<c>Registries:Authorization:EdgeRegistry</c>).</summary>
+    Forbidden = 403,
+
     /// <summary>404: the Group, Resource or Version does not exist.</summary>
     NotFound = 404,
 

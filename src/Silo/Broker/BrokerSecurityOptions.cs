@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 
 namespace OrleansAio.Silo.Broker;
 
@@ -20,6 +21,30 @@ public sealed class BrokerSecurityOptions
 
     /// <summary>The access-control list of topics.</summary>
     public BrokerAclOptions Acl { get; set; } = new();
+
+    /// <summary>
+    /// Reads the <c>Broker</c> section of a configuration, refusing unknown keys. Both hosts of the broker call it before their
+    /// host is built (the silo for its embedded broker, <c>EdgeServices</c> for the standalone one), so they read the same keys.
+    /// </summary>
+    /// <param name="configuration">The whole configuration (the section is looked up by <see cref="SectionName"/>).</param>
+    /// <param name="port">The broker's port (carried by the exception).</param>
+    /// <returns>The options (defaults when the section is absent).</returns>
+    /// <exception cref="EmbeddedBrokerException">A key is unknown or a value does not convert; the setting is <c>Broker</c>.</exception>
+    public static BrokerSecurityOptions Read(IConfiguration configuration, int port)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var security = new BrokerSecurityOptions();
+        try
+        {
+            configuration.GetSection(SectionName).Bind(security, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new EmbeddedBrokerException(SectionName, port, ex.Message.Split('\n', 2)[0].Trim(), ex);
+        }
+
+        return security;
+    }
 
     /// <summary>Whether any way of authenticating (password file, SAT tokens, client certificates) is configured.</summary>
     public bool HasAuthentication =>

@@ -8,6 +8,7 @@ using OrleansAio.Protocol.EdgeRegistry;
 using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Silo.Security;
 using static OrleansAio.Client.EdgeRegistry.EdgeRegistryWireMapping;
 
 namespace OrleansAio.Silo.EdgeRegistry;
@@ -17,7 +18,9 @@ namespace OrleansAio.Silo.EdgeRegistry;
 /// spec's topics in the shared-subscription group <see cref="ServiceGroupId"/>, serving every request through
 /// <see cref="ClusterEdgeRegistryClient"/> (so over <see cref="IEdgeRegistryGrain"/>). Replies are <c>{"_output":…}</c> /
 /// <c>{"_error":…}</c> (listGroups <c>{"ids":[…]}</c>, deletes <c>{}</c>) with <c>__stat=200</c>; malformed JSON is an
-/// RPC-level 400.
+/// RPC-level 400. With <c>Registries:Authorization:Enabled</c>, the create and delete commands are served only for the writers in
+/// <c>Registries:Authorization:EdgeRegistry</c> (<see cref="RegistryAuthorizer"/>, as the schema and device registries); anyone
+/// else gets an in-band 403 <c>Forbidden</c>. Reads stay open.
 /// </summary>
 /// <remarks>A lifecycle participant at <see cref="ServiceLifecycleStage.Active"/>: subscribes once grains can be called, unsubscribes first.</remarks>
 public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
@@ -30,6 +33,7 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
     private readonly IMqttPubSubClient mqttClient;
     private readonly ILoggerFactory loggerFactory;
     private readonly ClusterEdgeRegistryClient registry;
+    private readonly RegistryAuthorizer? authorizer;
     private readonly JsonPayloadSerializer serializer = new();
     private readonly List<(Func<CancellationToken, Task> Start, Func<CancellationToken, Task> Stop, IAsyncDisposable Executor)> executors = [];
 
@@ -39,7 +43,9 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
     /// <param name="mqttClient">The silo's shared MQTT session.</param>
     /// <param name="options">The default Group.</param>
     /// <param name="loggerFactory">Logging.</param>
-    public EdgeRegistryEndpoint(ApplicationContext context, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, IOptions<EdgeRegistryOptions> options, ILoggerFactory loggerFactory)
+    /// <param name="authorizer">Who may write (<c>Registries:Authorization</c>); <see langword="null"/> lets everyone write.</param>
+    public EdgeRegistryEndpoint(
+        ApplicationContext context, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, IOptions<EdgeRegistryOptions> options, ILoggerFactory loggerFactory, RegistryAuthorizer? authorizer = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
@@ -48,13 +54,14 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<EdgeRegistryEndpoint>();
         this.context = context;
+        this.authorizer = authorizer;
         registry = new ClusterEdgeRegistryClient(grainFactory, options.Value.DefaultGroupId);
 
         Output<GroupAttributes, Group>("createGroup", EdgeRegistryTopics.CreateGroup, (r, t, ct) =>
             registry.CreateGroupAsync(t["groupType"], r?.GroupId, r ?? new GroupAttributes(), cancellationToken: ct));
         Output<GroupIdRequest, Group>("getGroup", EdgeRegistryTopics.GetGroup, (r, t, ct) =>
             registry.GetGroupAsync(t["groupType"], r?.GroupId, cancellationToken: ct));
-        Add<GroupIdRequest, ListGroupsResponse>("listGroups", EdgeRegistryTopics.ListGroups, async (_, t, ct) =>
+        Add<GroupIdRequest, ListGroupsResponse>("listGroups", EdgeRegistryTopics.ListGroups, error => new ListGroupsResponse { Error = error }, async (_, t, ct) =>
         {
             try
             {
@@ -160,8 +167,12 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
                 : throw new EdgeRegistryErrorException(BadRequest("Invalid version id", $"'versionId' = '{t["versionId"]}' must be an unsigned integer")));
     }
 
+    // The spec's writes are exactly its create* and delete* commands (creating an existing Group updates it); get* and list* read.
+    private static bool IsWrite(string command) =>
+        command.StartsWith("create", StringComparison.Ordinal) || command.StartsWith("delete", StringComparison.Ordinal);
+
     private void Output<TReq, TOut>(string command, string pattern, Func<TReq?, IReadOnlyDictionary<string, string>, CancellationToken, Task<TOut>> call) =>
-        Add<TReq, EdgeRegistryResponse<TOut>>(command, pattern, async (r, t, ct) =>
+        Add<TReq, EdgeRegistryResponse<TOut>>(command, pattern, error => new EdgeRegistryResponse<TOut> { Error = error }, async (r, t, ct) =>
         {
             try
             {
@@ -175,7 +186,7 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
         });
 
     private void Delete(string command, string pattern, Func<DeleteRequest?, IReadOnlyDictionary<string, string>, CancellationToken, Task> call) =>
-        Add<DeleteRequest, EdgeRegistryDeleteResponse>(command, pattern, async (r, t, ct) =>
+        Add<DeleteRequest, EdgeRegistryDeleteResponse>(command, pattern, error => new EdgeRegistryDeleteResponse { Error = error }, async (r, t, ct) =>
         {
             try
             {
@@ -189,14 +200,18 @@ public sealed partial class EdgeRegistryEndpoint : ILifecycleParticipant<ISiloLi
             }
         });
 
-    private void Add<TReq, TResp>(string command, string pattern, Func<TReq?, IReadOnlyDictionary<string, string>, CancellationToken, Task<TResp>> handler)
+    private void Add<TReq, TResp>(
+        string command, string pattern, Func<EdgeRegistryError, TResp> refuse, Func<TReq?, IReadOnlyDictionary<string, string>, CancellationToken, Task<TResp>> handler)
     {
+        var write = IsWrite(command);
         var executor = new CommandExecutor<TReq, TResp>(context, mqttClient, command, serializer, loggerFactory)
         {
             RequestTopicPattern = pattern,
             ServiceGroupId = ServiceGroupId,
             OnCommandReceived = async (request, cancellationToken) =>
-                ExtendedResponse<TResp>.CreateFromResponse(await handler(request.Request, request.RequestMetadata.TopicTokens, cancellationToken).ConfigureAwait(false)),
+                write && authorizer?.MayWrite(o => o.EdgeRegistry, "Edge registry", request.RequestMetadata.InvokerClientId) == false
+                    ? ExtendedResponse<TResp>.CreateFromResponse(refuse(Forbidden(command)))
+                    : ExtendedResponse<TResp>.CreateFromResponse(await handler(request.Request, request.RequestMetadata.TopicTokens, cancellationToken).ConfigureAwait(false)),
         };
         executors.Add((ct => executor.StartAsync(cancellationToken: ct), executor.StopAsync, executor));
     }

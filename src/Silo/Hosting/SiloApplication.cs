@@ -337,7 +337,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
 
         var bind = IPAddress.Parse(options.BrokerBindAddress);
         PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", bind, options.BrokerPort);
-        var security = ReadBrokerSecurity(configuration);
+        var security = ReadBrokerSecurity(configuration, options.BrokerPort);
         // The silo's own session proves itself with a secret that exists only in this process: it is exempt from the ACL (it
         // answers every client's requests) and no configuration can grant that to anyone else.
         var internalPassword = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -366,20 +366,17 @@ public sealed partial class SiloApplication : IAsyncDisposable
     }
 
     // The Broker section is read before the host is built (the broker is created first, so capabilities can reach it); an
-    // unknown key or a bad value stops the silo with the setting named.
-    private static BrokerSecurityOptions ReadBrokerSecurity(IConfiguration configuration)
+    // unknown key or a bad value stops the silo with the setting named. EdgeServices reads it with the same call.
+    private static BrokerSecurityOptions ReadBrokerSecurity(IConfiguration configuration, int port)
     {
-        var security = new BrokerSecurityOptions();
         try
         {
-            configuration.GetSection(BrokerSecurityOptions.SectionName).Bind(security, binder => binder.ErrorOnUnknownConfiguration = true);
+            return BrokerSecurityOptions.Read(configuration, port);
         }
-        catch (InvalidOperationException ex)
+        catch (EmbeddedBrokerException ex)
         {
-            throw new SiloStartupException(BrokerSecurityOptions.SectionName, ex.Message.Split('\n', 2)[0].Trim(), ex);
+            throw new SiloStartupException(ex.Setting ?? BrokerSecurityOptions.SectionName, ex.Message, ex);
         }
-
-        return security;
     }
 
     private static void EnsureWritable(string dataDirectory)

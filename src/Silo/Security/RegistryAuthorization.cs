@@ -23,10 +23,14 @@ public sealed class RegistryAuthorizationOptions
     /// <summary>Who may change devices and assets (update status, create or update discovered devices and assets).</summary>
     public RegistryWriters DeviceRegistry { get; set; } = new();
 
-    /// <summary>Checks the options (nothing can be wrong today beyond the types, which binding checks).</summary>
+    /// <summary>Who may create, update or delete edge-registry groups, resources and versions (extension versions included).</summary>
+    public RegistryWriters EdgeRegistry { get; set; } = new();
+
+    /// <summary>Checks the options: no writer name may be empty.</summary>
+    /// <exception cref="ArgumentException">A writer name is empty; the parameter name is the registry's key.</exception>
     public void Validate()
     {
-        foreach (var (key, writers) in new[] { (nameof(SchemaRegistry), SchemaRegistry), (nameof(DeviceRegistry), DeviceRegistry) })
+        foreach (var (key, writers) in new[] { (nameof(SchemaRegistry), SchemaRegistry), (nameof(DeviceRegistry), DeviceRegistry), (nameof(EdgeRegistry), EdgeRegistry) })
         {
             if (writers.Users.Concat(writers.ClientIds).Any(string.IsNullOrWhiteSpace))
             {

@@ -220,7 +220,10 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
         TestCertificateAuthority.WritePem(server, serverPem, serverKey);
         var caFile = Path.Combine(directory.Path, "ca.pem");
         ca.WriteCaPem(caFile);
-        secrets.Add(File.ReadAllLines(serverKey)[1]);
+        // Every line of the key's base 64 body, and the whole body.
+        var keyBody = File.ReadAllLines(serverKey).Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).ToList();
+        secrets.AddRange(keyBody);
+        secrets.Add(string.Concat(keyBody));
         var tlsPort = FreePort.Get();
         var broker = await StartAsync(o =>
         {

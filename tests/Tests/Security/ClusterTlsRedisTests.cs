@@ -99,7 +99,7 @@ public sealed class ClusterTlsRedisTests : IDisposable
         }
 
         return await SiloApplication.StartAsync(
-            [], configuration => configuration.AddInMemoryCollection(all), ct, silo => silo.Services.AddSingleton<ILoggerProvider>(logs));
+            [], configuration => configuration.AddInMemoryCollection(all), ct, silo => SecretLogs.CaptureAll(silo.Services, logs));
     }
 
     private void AssertNoSecretLogged(string serverKeyPem)

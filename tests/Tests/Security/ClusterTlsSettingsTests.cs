@@ -16,6 +16,7 @@ public sealed class ClusterTlsSettingsTests : IDisposable
     private const string Password = "right-Password-93";
     private readonly ClusterTlsCertificates authority = new("settings-ca");
     private readonly TempDirectory workingDirectory = new("tls-settings");
+    private readonly SecretLogs logs = new();
 
     public void Dispose()
     {
@@ -53,6 +54,9 @@ public sealed class ClusterTlsSettingsTests : IDisposable
         Assert.Equal("Cluster:Tls:Password", error.Setting);
         Assert.Contains("the password does not open", error.Problem, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-Password-17", error.ToString(), StringComparison.Ordinal);
+        logs.Add("wrong-Password-17");
+        logs.Add(Password);
+        logs.AssertNoSecretLogged();
     }
 
     [Fact]
@@ -166,7 +170,8 @@ public sealed class ClusterTlsSettingsTests : IDisposable
 
         return await Assert.ThrowsAsync<SiloStartupException>(async () =>
         {
-            await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(all), TestContext.Current.CancellationToken);
+            await using var silo = await SiloApplication.StartAsync(
+                [], configuration => configuration.AddInMemoryCollection(all), TestContext.Current.CancellationToken, silo => logs.AddTo(silo.Services));
         });
     }
 }

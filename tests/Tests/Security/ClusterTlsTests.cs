@@ -34,7 +34,7 @@ public sealed class ClusterTlsClusterFixture : IAsyncLifetime
     /// <summary>Another CA the cluster does not trust.</summary>
     public ClusterTlsCertificates Stranger { get; } = new("stranger-ca");
 
-    /// <summary>Every log entry of both silos.</summary>
+    /// <summary>Every log entry of both silos and the clients, at trace level.</summary>
     public CapturingLoggerProvider Logs { get; } = new();
 
     /// <summary>The cluster id (unique per fixture).</summary>
@@ -70,7 +70,7 @@ public sealed class ClusterTlsClusterFixture : IAsyncLifetime
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(tls?.ToDictionary(p => $"{ClusterTlsOptions.SectionName}:{p.Key}", p => p.Value) ?? []);
-        builder.Logging.AddProvider(Logs);
+        SecretLogs.CaptureAll(builder.Services, Logs);
         var attempts = 0;
         builder.UseOrleansClient(client => client
             .UseStaticClustering(Gateways)
@@ -123,7 +123,7 @@ public sealed class ClusterTlsClusterFixture : IAsyncLifetime
         }
 
         return await SiloApplication.StartAsync(
-            [], configuration => configuration.AddInMemoryCollection(settings), ct, silo => silo.Services.AddSingleton<ILoggerProvider>(Logs));
+            [], configuration => configuration.AddInMemoryCollection(settings), ct, silo => SecretLogs.CaptureAll(silo.Services, Logs));
     }
 }
 

@@ -34,9 +34,10 @@ public sealed class StateStoreAuthorizationTests : IDisposable
     [Fact]
     public async Task KeysAreReadAndWrittenOnlyAsTheRulesAllowAndQuotasHold()
     {
+        var logs = new SecretLogs();
         var passwords = Path.Combine(directory.Path, "passwords");
-        await BrokerPasswordFile.AddUserAsync(passwords, "alice", "alice-secret", iterations: 1000, Ct);
-        await BrokerPasswordFile.AddUserAsync(passwords, "bob", "bob-secret", iterations: 1000, Ct);
+        await logs.AddUserAsync(passwords, "alice", "alice-secret", Ct);
+        await logs.AddUserAsync(passwords, "bob", "bob-secret", Ct);
         var settings = ports.ToConfiguration();
         settings["Silo:DataDirectory"] = Path.Combine(directory.Path, "data");
         settings["Logging:LogLevel:Default"] = "Warning";
@@ -50,14 +51,11 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         settings["StateStore:Authorization:Rules:2:Write:0"] = "shared/*";
         settings["StateStore:Authorization:MaxKeysPerClient"] = "2";
         settings["StateStore:Authorization:MaxValueBytesPerClient"] = "16";
-        settings["Logging:LogLevel:OrleansAio"] = "Trace";
-        settings["Logging:LogLevel:MQTTnet"] = "Trace";
         settings["Registries:Authorization:Enabled"] = "true";
         settings["Registries:Authorization:SchemaRegistry:Users:0"] = "bob";
         settings["Registries:Authorization:DeviceRegistry:Users:0"] = "bob";
-        var logs = new CapturingLoggerProvider();
         await using var silo = await SiloApplication.StartAsync(
-            [], configuration => configuration.AddInMemoryCollection(settings), Ct, s => s.Services.AddSingleton<ILoggerProvider>(logs));
+            [], configuration => configuration.AddInMemoryCollection(settings), Ct, s => logs.AddTo(s.Services));
 
         await using var aliceSession = await ConnectAsync("alice", "alice", "alice-secret");
         await using var alice = new StateStoreClient(new ApplicationContext(), aliceSession);
@@ -103,23 +101,24 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         Assert.NotEqual(AkriServiceErrorCode.Unauthorized, notFound.Code);
 
         // Refusals are logged, secrets never (the silo's own internal secret is random bytes and never leaves memory).
-        Assert.Contains(logs.Entries, e => e.Message.Contains("State store write refused", StringComparison.Ordinal));
-        var lines = logs.Entries.Select(e => e.Message + " " + e.Exception).ToList();
-        Assert.DoesNotContain(lines, l => l.Contains("alice-secret", StringComparison.Ordinal) || l.Contains("bob-secret", StringComparison.Ordinal));
+        Assert.Contains(logs.Provider.Entries, e => e.Message.Contains("State store write refused", StringComparison.Ordinal));
+        logs.AssertNoSecretLogged();
     }
 
     [Fact]
     public async Task TheRealSiloRefusesAnonymousSnoopingAndSpoofing()
     {
+        var logs = new SecretLogs();
         var passwords = Path.Combine(directory.Path, "passwords");
-        await BrokerPasswordFile.AddUserAsync(passwords, "carol", "carol-secret", iterations: 1000, Ct);
+        await logs.AddUserAsync(passwords, "carol", "carol-secret", Ct);
+        logs.Add("nope");
         var settings = ports.ToConfiguration();
         settings["Silo:DataDirectory"] = Path.Combine(directory.Path, "data");
         settings["Logging:LogLevel:Default"] = "Warning";
         settings["Broker:Authentication:PasswordFile"] = passwords;
         // Every address: allowed because authentication is configured; the silo's own session still connects over loopback.
         settings["Silo:BrokerBindAddress"] = "0.0.0.0";
-        await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), Ct);
+        await using var silo = await SiloApplication.StartAsync([], configuration => configuration.AddInMemoryCollection(settings), Ct, s => logs.AddTo(s.Services));
 
         using var anonymous = new MqttClientFactory().CreateMqttClient();
         var refused = await anonymous.ConnectAsync(Options("anon").Build(), Ct);
@@ -146,6 +145,7 @@ public sealed class StateStoreAuthorizationTests : IDisposable
             .Build();
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await carol.PublishAsync(spoofed, Ct)).ReasonCode);
         await carol.DisconnectAsync(cancellationToken: Ct);
+        logs.AssertNoSecretLogged();
     }
 
     MqttClientOptionsBuilder Options(string suffix) => new MqttClientOptionsBuilder()
