@@ -23,6 +23,7 @@ public sealed class BrokerPasswordFile
     private readonly string path;
     private readonly Lock gate = new();
     private Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private int dummyIterations = DefaultIterations;
     private DateTime loadedWriteTime;
 
     /// <summary>Loads the file.</summary>
@@ -54,7 +55,7 @@ public sealed class BrokerPasswordFile
         if (!entries.TryGetValue(user, out var entry))
         {
             // Spend the same work for an unknown user, so the timing does not say which users exist.
-            Rfc2898DeriveBytes.Pbkdf2(password, new byte[SaltBytes], DefaultIterations, HashAlgorithmName.SHA256, HashBytes);
+            Rfc2898DeriveBytes.Pbkdf2(password, new byte[SaltBytes], dummyIterations, HashAlgorithmName.SHA256, HashBytes);
             return false;
         }
 
@@ -191,6 +192,8 @@ public sealed class BrokerPasswordFile
             }
 
             entries = parsed;
+            // An unknown user costs what most users of the file cost, so the timing does not say which users exist.
+            dummyIterations = parsed.Count == 0 ? DefaultIterations : parsed.Values.GroupBy(e => e.Iterations).MaxBy(g => g.Count())!.Key;
             loadedWriteTime = writeTime;
         }
     }

@@ -32,6 +32,7 @@ internal sealed partial class BrokerSecurity : IDisposable
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
     private readonly string? internalClientId;
+    private readonly ConcurrentDictionary<string, string> sessionOwners = new(StringComparer.Ordinal);
     private readonly byte[]? internalPassword;
     private readonly BrokerPasswordFile? passwords;
     private readonly SatTokenValidator? sat;
@@ -148,6 +149,12 @@ internal sealed partial class BrokerSecurity : IDisposable
             return Refuse(args, clientId, null, MqttConnectReasonCode.ClientIdentifierNotValid, "the client id 'statestore' is reserved");
         }
 
+        if (clientId.AsSpan().IndexOfAny('/', '+', '#') >= 0)
+        {
+            // The first level after clients/ names the owner of per-client topics: an id with '/' would own another's sub-tree.
+            return Refuse(args, clientId, null, MqttConnectReasonCode.ClientIdentifierNotValid, "a client id may not contain '/', '+' or '#'");
+        }
+
         var method = args.AuthenticationMethod;
         if (!string.IsNullOrEmpty(method))
         {
@@ -162,9 +169,7 @@ internal sealed partial class BrokerSecurity : IDisposable
                 return Refuse(args, clientId, null, MqttConnectReasonCode.NotAuthorized, result.Failure!);
             }
 
-            var identity = new BrokerClientIdentity(clientId, result.UserName, BrokerAuthenticationMethod.ServiceAccountToken);
-            Admit(args, identity, result.Expires);
-            return identity;
+            return Admit(args, new BrokerClientIdentity(clientId, result.UserName, BrokerAuthenticationMethod.ServiceAccountToken), result.Expires);
         }
 
         if (args.UserName is { Length: > 0 } user)
@@ -212,8 +217,30 @@ internal sealed partial class BrokerSecurity : IDisposable
         }
     }
 
-    private BrokerClientIdentity Admit(ValidatingConnectionEventArgs args, BrokerClientIdentity identity, DateTimeOffset? expires)
+    /// <summary>
+    /// Forgets which user owns a client id's session: called when the broker ends the session (expired, or ended with its
+    /// connection), after which any user may use the id again.
+    /// </summary>
+    /// <param name="clientId">The client id.</param>
+    public void ReleaseClientId(string clientId) => sessionOwners.TryRemove(clientId, out _);
+
+    private BrokerClientIdentity? Admit(ValidatingConnectionEventArgs args, BrokerClientIdentity identity, DateTimeOffset? expires)
     {
+        if (!identity.IsInternal && internalPassword is not null && string.Equals(identity.ClientId, internalClientId, StringComparison.Ordinal))
+        {
+            // Taking the silo's id would take over its session and every subscription it holds.
+            return Refuse(args, identity.ClientId, identity.UserName, MqttConnectReasonCode.NotAuthorized, "the client id is reserved for the silo's own session");
+        }
+
+        // A client id is bound to the user whose session holds it, until that session ends: another user may not take the
+        // session over (its queued messages, its state-store observations, the client-id rules of the ACL and the services).
+        var principal = identity.UserName ?? string.Empty;
+        var owner = sessionOwners.GetOrAdd(identity.ClientId, principal);
+        if (!string.Equals(owner, principal, StringComparison.Ordinal))
+        {
+            return Refuse(args, identity.ClientId, identity.UserName, MqttConnectReasonCode.NotAuthorized, "the client id is in use by a session of another user");
+        }
+
         var state = new ConnectionState(identity, args.ChannelAdapter);
         if (connections.TryGetValue(identity.ClientId, out var previous))
         {

@@ -255,16 +255,17 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
             args.AssignedClientIdentifier = clientId;
         }
 
-        if (await security.AuthenticateAsync(args, clientId).ConfigureAwait(false) is null)
-        {
-            return;
-        }
-
+        // Before authentication, so a refused CONNECT leaves no identity or session owner behind.
         if (!admittingAll && !string.Equals(clientId, options.StartupClientId, StringComparison.Ordinal))
         {
             args.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
             args.ReasonString = "the silo is starting";
             BrokerLog.RefusedWhileStarting(logger, clientId);
+            return;
+        }
+
+        if (await security.AuthenticateAsync(args, clientId).ConfigureAwait(false) is null)
+        {
             return;
         }
 
@@ -358,6 +359,9 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
         {
             // The broker is stopping (its sessions go with it), or MQTTnet ended the session itself meanwhile.
         }
+
+        // The session is gone: its client id is free for any user again.
+        security.ReleaseClientId(clientId);
     }
 
     Task OnEnqueuedOrDroppedAsync(ApplicationMessageEnqueuedEventArgs args)

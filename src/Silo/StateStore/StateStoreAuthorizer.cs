@@ -58,7 +58,7 @@ public sealed partial class StateStoreAuthorizer(
 
             if (settings.HasQuotas && clientId.Length > 0)
             {
-                var fits = await grainFactory.GetGrain<IStateStoreQuotaGrain>(clientId)
+                var fits = await grainFactory.GetGrain<IStateStoreQuotaGrain>(QuotaAccount(clientId, user))
                     .FitsAsync(StateStoreGrainKey.ToGrainKey(command.Key), command.Key.Length + command.Value!.Length, Limits)
                     .ConfigureAwait(false);
                 if (!fits)
@@ -79,12 +79,18 @@ public sealed partial class StateStoreAuthorizer(
     public async Task RecordAsync(StateStoreCommand command, bool applied)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (!settings.HasQuotas || !applied || command.ClientId is not { Length: > 0 } clientId || identities?.Find(clientId)?.IsInternal == true)
+        if (!settings.HasQuotas || !applied || command.ClientId is not { Length: > 0 } clientId)
         {
             return;
         }
 
-        var quota = grainFactory.GetGrain<IStateStoreQuotaGrain>(clientId);
+        var identity = identities?.Find(clientId);
+        if (identity?.IsInternal == true)
+        {
+            return;
+        }
+
+        var quota = grainFactory.GetGrain<IStateStoreQuotaGrain>(QuotaAccount(clientId, identity?.UserName));
         var grainKey = StateStoreGrainKey.ToGrainKey(command.Key);
         if (command.Kind == StateStoreCommandKind.Set)
         {
@@ -96,6 +102,10 @@ public sealed partial class StateStoreAuthorizer(
             await quota.RecordDeleteAsync(grainKey).ConfigureAwait(false);
         }
     }
+
+    // The account is the authenticated user's, so new client ids do not buy a fresh quota; a client the broker knows no user
+    // of (anonymous, or behind an external broker) has its client id's account.
+    private static string QuotaAccount(string clientId, string? user) => user is null ? "client:" + clientId : "user:" + user;
 
     private StateStoreQuotaLimits Limits => new(settings.MaxKeysPerClient, settings.MaxBytesPerClient);
 
