@@ -46,7 +46,7 @@ public sealed class StateStoreKeyState
 /// <param name="options">Limits and clock drift.</param>
 /// <param name="services">Resolves the wire endpoint's <see cref="IStateStoreNotificationSink"/>, when the silo has one.</param>
 /// <param name="logger">Logs dropped observers and failed deliveries.</param>
-[CollectionAgeLimit(Minutes = 5)]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed partial class StateStoreKeyGrain(
     [PersistentState("key")] IPersistentState<StateStoreKeyState> state,
     StateStoreVersionClock clock,
@@ -54,10 +54,9 @@ public sealed partial class StateStoreKeyGrain(
     IServiceProvider services,
     ILogger<StateStoreKeyGrain> logger) : Grain, IStateStoreKeyGrain
 {
-    private readonly ObserverManager<IStateStoreKeyObserver> observers = new(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes), logger)
-    {
-        GetDateTime = () => clock.TimeProvider.GetUtcNow().UtcDateTime,
-    };
+    // Created by the first grain observer: most keys are never observed, and the manager (a dictionary and a logger) was a
+    // large part of every key's activation.
+    private ObserverManager<IStateStoreKeyObserver>? observers;
     private readonly StateStoreOptions settings = options.Value;
     private IStateStoreNotificationSink? sink;
     private IGrainTimer? expiryTimer;
@@ -161,6 +160,10 @@ public sealed partial class StateStoreKeyGrain(
     public Task ObserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        observers ??= new(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes), logger)
+        {
+            GetDateTime = () => clock.TimeProvider.GetUtcNow().UtcDateTime,
+        };
         observers.Subscribe(observer, observer);
         DelayDeactivation(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes));
         ScheduleExpiry();
@@ -171,8 +174,8 @@ public sealed partial class StateStoreKeyGrain(
     public Task<bool> UnobserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var known = observers.Observers.ContainsKey(observer);
-        observers.Unsubscribe(observer);
+        var known = observers?.Observers.ContainsKey(observer) ?? false;
+        observers?.Unsubscribe(observer);
         return Task.FromResult(known);
     }
 
@@ -357,7 +360,7 @@ public sealed partial class StateStoreKeyGrain(
             {
                 // Observers wait for the DELETE: keep the activation until the expiry fires. Without observers an expired key
                 // reads as absent on its next access even if the activation was collected.
-                KeepAlive = observers.Count > 0 || state.State.ObservingClients.Count > 0,
+                KeepAlive = observers?.Count > 0 || state.State.ObservingClients.Count > 0,
                 Interleave = false,
             });
     }
@@ -389,6 +392,11 @@ public sealed partial class StateStoreKeyGrain(
                     LogDeliveryFailed(ex, clientId, this.GetPrimaryKeyString());
                 }
             }
+        }
+
+        if (observers is null)
+        {
+            return;
         }
 
         observers.ClearExpired();
