@@ -1,4 +1,11 @@
+using OrleansAio.Silo.Broker;
 using OrleansAio.Silo.Hosting;
+
+// `add-user --file <credentials file> --user <name>`: add a broker user (password on standard input) and exit.
+if (args.Length > 0 && args[0] == AddUserCommand.Name)
+{
+    return await AddUserCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error);
+}
 
 // The entry point prints exactly one line on a start-up failure: the setting at fault and the problem, no stack trace.
 try

@@ -29,3 +29,8 @@ catch (ThermostatSiloUnreachableException ex)
     Console.Error.WriteLine(ex.Message);
     return 3;
 }
+catch (OrleansAio.Client.Security.ClusterTlsConfigurationException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
+using OrleansAio.Client.Security;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.GrainsInterfaces.Telemetry;
 using OrleansAio.Protocol.CloudEvents;
@@ -52,6 +53,9 @@ public sealed class ThermostatDemoOptions
           --broker-port N     the silo's MQTT broker port (Silo:BrokerPort, default 1883)
           --thermostat ID     the device id (default thermostat-1)
           --help              this text
+
+        A TLS gateway (the silos' Cluster:Tls): set the same keys as environment variables, e.g.
+          Cluster__Tls__Enabled=true Cluster__Tls__CaFile=ca.pem Cluster__Tls__CertFile=client.pfx Cluster__Tls__PasswordFile=pw
 
         Start the silo first: dotnet run --project samples/Thermostat/Thermostat.Silo
         """;
@@ -119,6 +123,8 @@ public static class ThermostatDemo
         builder.UseOrleansClient(client => client
             .AddActivityPropagation()
             .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort))
+            // The silos' own Cluster:Tls settings (Cluster__Tls__Enabled, __CaFile, __CertFile...) connect to a TLS gateway.
+            .UseAioClusterTls()
             .UseConnectionRetryFilter(async (_, ct) =>
             {
                 // Orleans retries a gateway that does not answer for minutes; the sample says what to start instead.

@@ -6,6 +6,7 @@ using Orleans.Utilities;
 using OrleansAio.Abstractions.StateStore;
 using OrleansAio.GrainsInterfaces.Leasing;
 using OrleansAio.GrainsInterfaces.StateStore;
+using OrleansAio.Protocol.Leasing;
 
 namespace OrleansAio.Grains.Leasing;
 
@@ -42,7 +43,12 @@ public sealed partial class LeaseGrain(IOptions<LeaseGrainOptions> leaseOptions,
     private IStateStoreKeyGrain Key => key ??= GrainFactory.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey(Name));
 
     /// <inheritdoc />
-    public Task<LeaseAcquireResult> TryAcquireAsync(string holder, TimeSpan term) => SetAsync(holder, term);
+    public async Task<LeaseAcquireResult> TryAcquireAsync(string holder, TimeSpan term)
+    {
+        var result = await SetAsync(holder, term);
+        LeasingMetrics.RecordAcquire(Name, result.Acquired);
+        return result;
+    }
 
     /// <inheritdoc />
     public Task<LeaseAcquireResult> RenewAsync(string holder, TimeSpan term) => SetAsync(holder, term);
@@ -66,12 +72,14 @@ public sealed partial class LeaseGrain(IOptions<LeaseGrainOptions> leaseOptions,
             var result = await SetAsync(holder, term);
             if (result.Acquired)
             {
+                LeasingMetrics.RecordAcquire(Name, acquired: true);
                 return result;
             }
 
             var remaining = deadline - timeProvider.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
+                LeasingMetrics.RecordAcquire(Name, acquired: false);
                 return result;
             }
 

@@ -37,7 +37,7 @@ internal static class MqttClientOptionsFactory
 
         if (settings.Username is not null)
         {
-            builder.WithCredentials(new FileCredentialsProvider(settings.Username, settings.PasswordFile));
+            builder.WithCredentials(new FileCredentialsProvider(settings.Username, settings.PasswordFile, settings.Password));
         }
 
         if (settings.SatAuthFile is not null)
@@ -131,11 +131,11 @@ internal static class MqttClientOptionsFactory
     }
 
     /// <summary>Reads the password file on every connect, so a rotated password is used by the next reconnect.</summary>
-    private sealed class FileCredentialsProvider(string username, string? passwordFile) : IMqttClientCredentialsProvider
+    private sealed class FileCredentialsProvider(string username, string? passwordFile, ReadOnlyMemory<byte>? password) : IMqttClientCredentialsProvider
     {
         public string GetUserName(MqttClientOptions clientOptions) => username;
 
         public byte[]? GetPassword(MqttClientOptions clientOptions) =>
-            passwordFile is null ? null : ReadFile(nameof(MqttConnectionSettings.PasswordFile), passwordFile);
+            passwordFile is null ? password?.ToArray() : ReadFile(nameof(MqttConnectionSettings.PasswordFile), passwordFile);
     }
 }

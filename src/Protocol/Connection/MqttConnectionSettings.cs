@@ -63,6 +63,12 @@ public sealed class MqttConnectionSettings
     /// <summary>A file whose bytes are the MQTT password; requires <see cref="Username"/>, excludes <see cref="SatAuthFile"/>.</summary>
     public string? PasswordFile { get; init; }
 
+    /// <summary>
+    /// An in-memory password, used when <see cref="PasswordFile"/> is not set (never read from a connection string): the silo's
+    /// own session to its embedded broker uses a secret generated in process.
+    /// </summary>
+    public ReadOnlyMemory<byte>? Password { get; init; }
+
     /// <summary>A PEM file with the client certificate for TLS client authentication; given together with <see cref="KeyFile"/>.</summary>
     public string? CertFile { get; init; }
 

@@ -58,6 +58,10 @@ public static class ProtocolDiagnostics
     internal static readonly Counter<long> Errors = Meter.CreateCounter<long>(
         "aio.protocol.errors", unit: "{error}", description: "Protocol errors by kind.");
 
+    /// <summary>Invocations that ended in an error (remote error status, timeout, cancellation, refused publish), by command and error kind.</summary>
+    internal static readonly Counter<long> InvocationErrors = Meter.CreateCounter<long>(
+        "aio.rpc.invocation.errors", unit: "{invocation}", description: "Command invocations that failed, by command and error kind.");
+
     /// <summary>Invocation round-trip durations seen by invokers.</summary>
     internal static readonly Histogram<double> InvocationDuration = Meter.CreateHistogram<double>(
         "aio.rpc.invocation.duration", unit: "ms", description: "Command invocation duration, request publish to response.");

@@ -198,6 +198,7 @@ public sealed partial class AutomaticLeaseRenewal<TToken>(
                     using var attemptTimeout = new CancellationTokenSource(deadline - attemptAt, timeProvider);
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimeout.Token);
                     var renewed = await renewAsync(linked.Token);
+                    LeasingMetrics.RecordRenewal(leaseName, renewed is not null);
                     if (renewed is null)
                     {
                         Lose(LeaseLossReason.HeldByAnother, current, null);
@@ -262,6 +263,7 @@ public sealed partial class AutomaticLeaseRenewal<TToken>(
         }
 
         LogLost(leaseName, reason);
+        LeasingMetrics.RecordLoss(leaseName, reason);
         try
         {
             Lost?.Invoke(new LeaseLostEventArgs<TToken>(leaseName, reason, lastToken, error));

@@ -131,6 +131,7 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
     {
         var period = automaticRenewal?.PeriodFor(term);
         var (response, sentAt) = await SetAsync(term, cancellationToken).ConfigureAwait(false);
+        LeasingMetrics.RecordAcquire(LeaseName, response.Success);
         if (response.Success)
         {
             await HoldAsync(response.FencingToken!, sentAt, term, period).ConfigureAwait(false);
@@ -177,6 +178,7 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
                     var (response, sentAt) = await SetAsync(term, cancellationToken).ConfigureAwait(false);
                     if (response.Success)
                     {
+                        LeasingMetrics.RecordAcquire(LeaseName, acquired: true);
                         await HoldAsync(response.FencingToken!, sentAt, term, period).ConfigureAwait(false);
                         return response;
                     }
@@ -184,6 +186,7 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
                     var remaining = deadline - timeProvider.GetUtcNow();
                     if (remaining <= TimeSpan.Zero)
                     {
+                        LeasingMetrics.RecordAcquire(LeaseName, acquired: false);
                         return response;
                     }
 
@@ -241,6 +244,7 @@ public sealed partial class LeaseLockClient : IAsyncDisposable
     public async Task<LeaseAcquireResponse> RenewAsync(TimeSpan term, CancellationToken cancellationToken = default)
     {
         var (response, sentAt) = await SetAsync(term, cancellationToken).ConfigureAwait(false);
+        LeasingMetrics.RecordRenewal(LeaseName, response.Success);
         lock (gate)
         {
             if (response.Success && renewal is null)

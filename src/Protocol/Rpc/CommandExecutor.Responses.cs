@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MQTTnet;
 using MQTTnet.Protocol;
+using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.CloudEvents;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Diagnostics;
@@ -39,6 +40,15 @@ public partial class CommandExecutor<TReq, TResp>
                     return ErrorResponse(CommandStatusCode.InternalServerError, $"The handler set the reserved user property '{key}'", "UserData", key);
                 }
 
+                if ((MqttUtf8.FirstDisallowed(key) ?? MqttUtf8.FirstDisallowed(value)) is { } offending)
+                {
+                    return ErrorResponse(
+                        CommandStatusCode.InternalServerError,
+                        $"The handler's user property '{key}' contains {offending}, which MQTT brokers refuse as malformed UTF-8",
+                        "UserData",
+                        key);
+                }
+
                 properties.Add(new(key, value));
             }
 
@@ -71,7 +81,7 @@ public partial class CommandExecutor<TReq, TResp>
         var properties = new List<KeyValuePair<string, string>>
         {
             new(AioUserProperties.Status, ((int)status).ToString(CultureInfo.InvariantCulture)),
-            new(AioUserProperties.StatusMessage, message),
+            new(AioUserProperties.StatusMessage, MqttUtf8.Sanitize(message)),
             new(AioUserProperties.IsApplicationError, applicationError ? "true" : "false"),
         };
         if (propertyName is not null)
@@ -81,7 +91,7 @@ public partial class CommandExecutor<TReq, TResp>
 
         if (propertyValue is not null)
         {
-            properties.Add(new(AioUserProperties.InvalidPropertyValue, propertyValue));
+            properties.Add(new(AioUserProperties.InvalidPropertyValue, MqttUtf8.Sanitize(propertyValue)));
         }
 
         return new CachedCommandResponse(status, ReadOnlyMemory<byte>.Empty, null, MqttPayloadFormatIndicator.Unspecified, properties);
@@ -125,6 +135,23 @@ public partial class CommandExecutor<TReq, TResp>
                 {
                     ProtocolDiagnostics.ResponsesSent.Add(1, new KeyValuePair<string, object?>("rpc.method", commandName), new KeyValuePair<string, object?>("status", status));
                     ProtocolLog.ResponseSent(logger, commandName, correlationData is null ? string.Empty : Convert.ToHexString(correlationData), status);
+                }
+            }
+            catch (AioProtocolException ex) when (ex is { Kind: AioErrorKind.PayloadInvalid or AioErrorKind.ConfigurationInvalid, IsShallow: true })
+            {
+                // Refused before sending (larger than the broker's Maximum Packet Size, or text the broker would call malformed):
+                // the invoker gets a 500 saying so instead of waiting for its timeout.
+                ProtocolLog.ResponsePublishFailed(logger, ex, commandName, responseTopic);
+                var error = ErrorResponse(CommandStatusCode.InternalServerError, $"The response could not be sent: {ex.Message}", null, null);
+                try
+                {
+                    await mqttClient.PublishAsync(
+                        BuildResponseMessage(responseTopic, correlationData, error, (uint)Math.Min(remainingSeconds, uint.MaxValue)), CancellationToken.None)
+                        .ConfigureAwait(false);
+                }
+                catch (Exception inner)
+                {
+                    ProtocolLog.ResponsePublishFailed(logger, inner, commandName, responseTopic);
                 }
             }
             catch (Exception ex)

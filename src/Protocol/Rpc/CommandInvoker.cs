@@ -311,6 +311,8 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
         catch (AioProtocolException ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Kind.ToString());
+            ProtocolDiagnostics.InvocationErrors.Add(
+                1, new KeyValuePair<string, object?>("rpc.method", commandName), new KeyValuePair<string, object?>("error.type", ex.Kind.ToString()));
             throw;
         }
         finally

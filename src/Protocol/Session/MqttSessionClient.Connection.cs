@@ -62,7 +62,7 @@ public sealed partial class MqttSessionClient
             Raise(SessionLostAsync, args);
         }
 
-        _ = RunSenderAsync(generation, ReceiveMaximumOf(result), connectionToken);
+        _ = RunSenderAsync(generation, ReceiveMaximumOf(result), result.MaximumPacketSize ?? 0, connectionToken);
         if (isReconnect)
         {
             SessionMetrics.Reconnects.Add(1);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using OrleansAio.Protocol.Common;
+using OrleansAio.Protocol.Mqtt;
 
 namespace OrleansAio.Protocol.Session;
 
@@ -108,7 +109,8 @@ public sealed partial class MqttSessionClient
         operation.Cancel();
     }
 
-    private async Task RunSenderAsync(long generation, int receiveMaximum, CancellationToken connectionToken)
+    // maximumPacketSize: the CONNACK's Maximum Packet Size, 0 when the broker states none.
+    private async Task RunSenderAsync(long generation, int receiveMaximum, uint maximumPacketSize, CancellationToken connectionToken)
     {
         var window = new SemaphoreSlim(receiveMaximum, receiveMaximum);
         try
@@ -117,12 +119,38 @@ public sealed partial class MqttSessionClient
             {
                 await window.WaitAsync(connectionToken).ConfigureAwait(false);
                 var operation = await TakeNextAsync(generation, connectionToken).ConfigureAwait(false);
+                if (maximumPacketSize > 0 && operation.Request is MqttApplicationMessage message
+                    && MqttPacketSize.OfPublish(message) is var size && size > maximumPacketSize)
+                {
+                    // Sent, it would make the broker close the connection (MQTT 5 section 3.2.2.3.6), and again on every reconnect.
+                    RefuseOversized(operation, size, maximumPacketSize);
+                    window.Release();
+                    continue;
+                }
+
                 _ = SendOneAsync(operation, generation, window, connectionToken);
             }
         }
         catch (OperationCanceledException) when (connectionToken.IsCancellationRequested)
         {
             // The connection closed; the next connection starts a new sender.
+        }
+    }
+
+    private void RefuseOversized(PendingOperation operation, long size, uint maximumPacketSize)
+    {
+        bool removed;
+        lock (gate)
+        {
+            removed = queue.Remove(operation);
+        }
+
+        if (removed)
+        {
+            LogOversized(operation.Description, size, maximumPacketSize);
+            operation.Fail(AioProtocolException.PayloadInvalid(
+                $"{operation.Description} failed and is not retried: the packet is {size} bytes, larger than the broker's Maximum Packet Size {maximumPacketSize}",
+                isShallow: true));
         }
     }
 
@@ -203,6 +231,9 @@ public sealed partial class MqttSessionClient
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Operation} interrupted on connection {Generation} ({Reason}); it is sent again after the reconnect")]
     private partial void LogOperationWillBeResent(string operation, long generation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} refused: {Size} bytes, larger than the broker's Maximum Packet Size {MaximumPacketSize}")]
+    private partial void LogOversized(string operation, long size, uint maximumPacketSize);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} failed and is not retried")]
     private partial void LogOperationFailed(Exception exception, string operation);

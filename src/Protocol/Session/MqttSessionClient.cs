@@ -78,6 +78,13 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
                 : Array.Empty<Measurement<int>>(),
             unit: "{operation}",
             description: "Publishes, subscribes and unsubscribes queued or awaiting their acknowledgement in the MQTT session client.");
+        ProtocolDiagnostics.Meter.CreateObservableGauge(
+            SessionMetrics.ConnectedName,
+            () => self.TryGetTarget(out var target) && !target.disposed
+                ? [new Measurement<int>(target.IsConnected ? 1 : 0, new KeyValuePair<string, object?>("mqtt.client_id", target.ClientId))]
+                : Array.Empty<Measurement<int>>(),
+            unit: "{connection}",
+            description: "1 while the MQTT session client is connected to the broker, 0 while it is reconnecting or not yet connected.");
     }
 
     /// <inheritdoc />
@@ -266,11 +273,22 @@ public sealed partial class MqttSessionClient : IMqttPubSubClient
     /// <inheritdoc />
     /// <remarks>
     /// Queued while disconnected and sent in order after the reconnect; re-sent if the connection drops before the PUBACK. A
-    /// non-success PUBACK reason code is returned, not retried.
+    /// non-success PUBACK reason code is returned, not retried. A message whose topic, content type or user properties carry a
+    /// character brokers refuse as malformed UTF-8 fails at once (<see cref="MqttUtf8.ThrowIfUnsendable"/>): queued, it would take
+    /// the connection down on every reconnect.
     /// </remarks>
     public Task<MqttClientPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        try
+        {
+            MqttUtf8.ThrowIfUnsendable(message);
+        }
+        catch (AioProtocolException ex)
+        {
+            return Task.FromException<MqttClientPublishResult>(ex);
+        }
+
         return Enqueue(new PendingOperation<MqttClientPublishResult>(
             $"PUBLISH to '{message.Topic}'", message, (c, ct) => c.PublishAsync(message, ct), cancellationToken));
     }

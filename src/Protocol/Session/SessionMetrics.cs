@@ -28,4 +28,7 @@ internal static class SessionMetrics
 
     /// <summary>The name of the per-client queue depth gauge.</summary>
     public const string QueueDepthName = "aio.mqtt.session.queue.depth";
+
+    /// <summary>The name of the per-client connection-state gauge (1 connected, 0 not).</summary>
+    public const string ConnectedName = "aio.mqtt.session.connected";
 }

@@ -299,14 +299,26 @@ public sealed partial class StateStoreServer : IAsyncDisposable
         metadata.UserData.TryGetValue(StateStoreTopics.FencingToken, out var fencingToken);
         var clientId = metadata.InvokerClientId ?? metadata.Partition;
         StateStoreReply reply;
+        var started = context.TimeProvider.GetTimestamp();
         if (Validate(request.Request ?? [], timestamp, fencingToken, clientId, out var command) is { } error)
         {
             LogRejected(error, clientId);
             reply = StateStoreReply.Error(error);
+            StateStoreMetrics.RecordRejected(error);
         }
         else
         {
-            reply = await OnCommandAsync!(command, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                reply = await OnCommandAsync!(command, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                StateStoreMetrics.RecordFailed(command.Kind, ex, context.TimeProvider.GetElapsedTime(started));
+                throw;
+            }
+
+            StateStoreMetrics.RecordServed(command.Kind, reply, context.TimeProvider.GetElapsedTime(started));
         }
 
         return ExtendedResponse<StateStoreReply>.CreateFromResponse(reply);

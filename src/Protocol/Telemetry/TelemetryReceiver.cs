@@ -105,7 +105,7 @@ public class TelemetryReceiver<T> : IAsyncDisposable
             var delivery = await PrepareAsync(message, args.PacketIdentifier).ConfigureAwait(false);
             if (delivery is not null && OnTelemetryReceived is { } callback)
             {
-                ProtocolDiagnostics.TelemetryReceived.Add(1);
+                ProtocolDiagnostics.TelemetryReceived.Add(1, new KeyValuePair<string, object?>("messaging.destination.template", TopicPattern));
                 try
                 {
                     await callback(delivery.Value.SenderId, delivery.Value.Value, delivery.Value.Metadata).ConfigureAwait(false);

@@ -227,7 +227,7 @@ public class TelemetrySender<T> : IAsyncDisposable
             throw AioProtocolException.MqttError($"The broker refused telemetry on '{topic}': PUBACK reason code {result.ReasonCode} {result.ReasonString}");
         }
 
-        ProtocolDiagnostics.TelemetrySent.Add(1);
+        ProtocolDiagnostics.TelemetrySent.Add(1, new KeyValuePair<string, object?>("messaging.destination.template", TopicPattern));
         ProtocolLog.TelemetrySent(logger, topic);
     }
 }

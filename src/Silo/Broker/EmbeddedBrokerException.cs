@@ -28,6 +28,22 @@ public sealed class EmbeddedBrokerException : Exception
         Port = port;
     }
 
+    /// <summary>Creates the exception for a bad setting, naming it (for instance <c>Broker:Authentication:PasswordFile</c>).</summary>
+    /// <param name="setting">The setting at fault.</param>
+    /// <param name="port">The port the broker was configured with.</param>
+    /// <param name="message">The problem.</param>
+    /// <param name="innerException">The underlying failure, if any.</param>
+    public EmbeddedBrokerException(string setting, int port, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Kind = EmbeddedBrokerErrorKind.InvalidOptions;
+        Port = port;
+        Setting = setting;
+    }
+
+    /// <summary>The configuration setting at fault (<c>Section:Key</c>), when the error is about one.</summary>
+    public string? Setting { get; }
+
     /// <summary>What went wrong.</summary>
     public EmbeddedBrokerErrorKind Kind { get; }
 

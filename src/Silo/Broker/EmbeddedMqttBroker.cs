@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -30,6 +32,7 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> droppedInOverflow = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, uint> sessionExpiries = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource disposing = new();
+    private readonly BrokerSecurity security;
     private volatile bool admittingAll;
     private int connectedClients;
     private bool disposed;
@@ -69,7 +72,27 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
             ? builder.WithDefaultEndpointBoundIPAddress(IPAddress.None).WithDefaultEndpointBoundIPV6Address(address)
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
 
-        Server = new MqttServerFactory().CreateMqttServer(builder.Build(), new MqttNetLoggerBridge(loggerFactory));
+        security = new BrokerSecurity(
+            options.Security, options.StartupClientId, options.InternalPassword, loggerFactory.CreateLogger<BrokerSecurity>(), this.timeProvider, options.Port);
+        if (!string.IsNullOrWhiteSpace(options.Security.Tls.CertificateFile))
+        {
+            var certificate = LoadServerCertificate(options.Security.Tls, options.Port);
+            builder = builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(options.Security.Tls.Port).WithEncryptionCertificate(certificate);
+            builder = address.AddressFamily == AddressFamily.InterNetworkV6
+                ? builder.WithEncryptedEndpointBoundIPAddress(IPAddress.None).WithEncryptedEndpointBoundIPV6Address(address)
+                : builder.WithEncryptedEndpointBoundIPAddress(address).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
+        }
+
+        var serverOptions = builder.Build();
+        if (security.WantsClientCertificates)
+        {
+            // Asking for a certificate is what makes a TLS client send one; the callback accepts none unless it is required.
+            serverOptions.TlsEndpointOptions.ClientCertificateRequired = true;
+            serverOptions.TlsEndpointOptions.RemoteCertificateValidationCallback = security.ValidateClientCertificate;
+        }
+
+        Server = new MqttServerFactory().CreateMqttServer(serverOptions, new MqttNetLoggerBridge(loggerFactory));
+        security.Attach(Server);
         router = new SharedSubscriptionRouter(loggerFactory.CreateLogger<SharedSubscriptionRouter>(), meter);
         router.Attach(Server);
         Server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
@@ -90,6 +113,9 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     /// the packet interceptors the broker has attached.
     /// </summary>
     public MqttServer Server { get; }
+
+    /// <summary>Who each connected client is, as the broker authenticated it (the silo's services look requests up here).</summary>
+    public BrokerClientIdentities Identities => security.Identities;
 
     /// <summary>The TCP port the broker listens on.</summary>
     public int Port => options.Port;
@@ -170,6 +196,7 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
         await disposing.CancelAsync().ConfigureAwait(false);
         await StopQuietlyAsync().ConfigureAwait(false);
         Server.Dispose();
+        security.Dispose();
         meter.Dispose();
         disposing.Dispose();
     }
@@ -213,7 +240,7 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
     // MQTT 5 §3.1.3.1: a zero-length client identifier gets one assigned by the server (and returned in CONNACK). (MQTTnet
     // refuses a zero-length identifier from an MQTT 3.1.1 client before this runs, clean session or not: see README.md.) The
     // session's expiry is recorded for the disconnect: MQTTnet keeps every session otherwise.
-    Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)
+    async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)
     {
         var clientId = args.ClientId;
         if (string.IsNullOrEmpty(clientId))
@@ -221,11 +248,16 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
             if (args.ProtocolVersion != MqttProtocolVersion.V500 && args.CleanSession != true)
             {
                 args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
-                return Task.CompletedTask;
+                return;
             }
 
             clientId = "auto-" + Guid.NewGuid().ToString("N");
             args.AssignedClientIdentifier = clientId;
+        }
+
+        if (await security.AuthenticateAsync(args, clientId).ConfigureAwait(false) is null)
+        {
+            return;
         }
 
         if (!admittingAll && !string.Equals(clientId, options.StartupClientId, StringComparison.Ordinal))
@@ -233,14 +265,32 @@ public sealed class EmbeddedMqttBroker : IAsyncDisposable
             args.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
             args.ReasonString = "the silo is starting";
             BrokerLog.RefusedWhileStarting(logger, clientId);
-            return Task.CompletedTask;
+            return;
         }
 
         // MQTT 3.1.1 has no session expiry: a clean session ends with its connection, any other lives on.
         sessionExpiries[clientId] = args.ProtocolVersion == MqttProtocolVersion.V500
             ? args.SessionExpiryInterval
             : args.CleanSession == true ? 0u : uint.MaxValue;
-        return Task.CompletedTask;
+    }
+
+    static X509Certificate2 LoadServerCertificate(BrokerTlsOptions tls, int port)
+    {
+        try
+        {
+            if (string.IsNullOrWhiteSpace(tls.KeyFile))
+            {
+                return X509CertificateLoader.LoadPkcs12FromFile(tls.CertificateFile!, null);
+            }
+
+            // SslStream wants a key it can use for the handshake: round-trip the PEM pair through PKCS#12.
+            using var pem = X509Certificate2.CreateFromPemFile(tls.CertificateFile!, tls.KeyFile);
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new EmbeddedBrokerException($"{BrokerSecurityOptions.SectionName}:Tls:CertificateFile", port, $"cannot load the server certificate: {ex.Message}", ex);
+        }
     }
 
     async Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)

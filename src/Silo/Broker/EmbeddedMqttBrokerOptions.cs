@@ -42,6 +42,18 @@ public sealed class EmbeddedMqttBrokerOptions
     /// </summary>
     public bool EnablePersistentSessions { get; set; } = true;
 
+    /// <summary>Authentication, TLS listener and ACL (<c>Broker:*</c>). The default admits anonymous clients, which start-up allows on loopback only.</summary>
+    public BrokerSecurityOptions Security { get; set; } = new();
+
+    /// <summary>
+    /// The secret of the silo's own session (user <c>$silo</c>, client id <see cref="StartupClientId"/>), generated in process and
+    /// never written anywhere; that session is not subject to the ACL. <see langword="null"/>: no internal session.
+    /// </summary>
+    public byte[]? InternalPassword { get; set; }
+
+    /// <summary>The setting named when <see cref="BindAddress"/> is refused (the silo host passes <c>Silo:BrokerBindAddress</c>).</summary>
+    public string BindAddressSetting { get; set; } = nameof(BindAddress);
+
     /// <summary>Checks the options and throws an <see cref="EmbeddedBrokerException"/> naming the first bad value.</summary>
     /// <exception cref="EmbeddedBrokerException">An option is out of range.</exception>
     public void Validate()
@@ -57,6 +69,8 @@ public sealed class EmbeddedMqttBrokerOptions
             throw new EmbeddedBrokerException(
                 EmbeddedBrokerErrorKind.InvalidOptions, Port, $"BindAddress must be an IP address, was '{BindAddress}'.");
         }
+
+        Security.Validate(BindAddress, BindAddressSetting, Port);
 
         if (MaxPendingMessagesPerClient < 1)
         {

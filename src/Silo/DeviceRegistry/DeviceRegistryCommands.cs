@@ -90,6 +90,20 @@ internal sealed partial class DeviceRegistryCommands(IGrainFactory grainFactory,
         : name.Any(char.IsControl) ? $"{kind} contains control characters"
         : null;
 
+    /// <summary>The commands that change a device or asset (the others read, or subscribe to updates).</summary>
+    public static readonly IReadOnlySet<string> WriteCommands = new HashSet<string>(StringComparer.Ordinal)
+    {
+        DeviceRegistryTopics.UpdateDeviceStatus,
+        DeviceRegistryTopics.UpdateAssetStatus,
+        DeviceRegistryTopics.CreateOrUpdateDiscoveredAsset,
+        DeviceRegistryTopics.CreateOrUpdateDiscoveredDevice,
+    };
+
+    /// <summary>The reply to a write the invoker may not make (<c>Registries:Authorization:DeviceRegistry</c>).</summary>
+    /// <param name="command">The command.</param>
+    /// <returns>The error payload (code <see cref="AkriServiceErrorCode.Unauthorized"/>).</returns>
+    public byte[] NotAuthorized(string command) => Error(command, AkriServiceErrorCode.Unauthorized, "not authorized to change devices or assets");
+
     private byte[] Error(string command, AkriServiceErrorCode code, string message)
     {
         DeviceRegistryDiagnostics.Errors.Add(1, new KeyValuePair<string, object?>("rpc.method", command), new KeyValuePair<string, object?>("code", code.ToString()));

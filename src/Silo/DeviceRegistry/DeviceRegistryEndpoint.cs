@@ -8,6 +8,7 @@ using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.Telemetry;
 using OrleansAio.Silo.Rpc;
+using OrleansAio.Silo.Security;
 using G = OrleansAio.GrainsInterfaces.DeviceRegistry;
 
 namespace OrleansAio.Silo.DeviceRegistry;
@@ -28,7 +29,8 @@ public sealed partial class DeviceRegistryEndpoint(
     IMqttPubSubClient mqttClient,
     ApplicationContext context,
     IOptions<DeviceRegistryOptions> options,
-    ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>, IDeviceRegistryNotificationSink, IAsyncDisposable
+    ILoggerFactory loggerFactory,
+    RegistryAuthorizer? authorizer = null) : ILifecycleParticipant<ISiloLifecycle>, IDeviceRegistryNotificationSink, IAsyncDisposable
 {
     /// <summary>The key the endpoint uses for the <see cref="G.IDeviceRegistryGrain"/> stateless worker.</summary>
     public const string RegistryGrainKey = "default";
@@ -193,6 +195,12 @@ public sealed partial class DeviceRegistryEndpoint(
             ResponseCache = new GrainCommandResponseCache(grainFactory, $"adr-{command}", context.TimeProvider, logger),
             OnCommandReceived = async (request, _) =>
             {
+                if (DeviceRegistryCommands.WriteCommands.Contains(command)
+                    && authorizer?.MayWrite(o => o.DeviceRegistry, "Device registry", request.RequestMetadata.InvokerClientId) == false)
+                {
+                    return ExtendedResponse<byte[]>.CreateFromResponse(commands!.NotAuthorized(command));
+                }
+
                 var response = await commands!.HandleAsync(command, request.RequestMetadata.TopicTokens, request.Request);
                 DeviceRegistryDiagnostics.Requests.Add(1, new KeyValuePair<string, object?>("rpc.method", command));
                 return ExtendedResponse<byte[]>.CreateFromResponse(response);

@@ -9,6 +9,8 @@ using OrleansAio.Silo.Broker;
 using OrleansAio.Silo.ClusterJournal;
 using OrleansAio.Silo.Health.Hosting;
 using OrleansAio.Silo.Mqtt;
+using OrleansAio.Silo.Security;
+using OrleansAio.Silo.Security.Hosting;
 using OrleansAio.Silo.Storage;
 using StackExchange.Redis;
 
@@ -110,10 +112,20 @@ public sealed partial class SiloApplication : IAsyncDisposable
         // The embedded broker is created (not started) before the host is built, so capabilities can reach it: with the
         // embedded broker, the state store puts notifications straight into an observing client's session.
         var bootstrapLoggerFactory = new DeferredLoggerFactory();
-        var broker = brokerOptions is null ? null : new EmbeddedMqttBroker(brokerOptions, bootstrapLoggerFactory);
+        EmbeddedMqttBroker? broker;
+        try
+        {
+            broker = brokerOptions is null ? null : new EmbeddedMqttBroker(brokerOptions, bootstrapLoggerFactory);
+        }
+        catch (EmbeddedBrokerException ex)
+        {
+            throw new SiloStartupException(ex.Setting ?? $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", ex.Message, ex);
+        }
+
         if (broker is not null)
         {
             builder.Services.AddSingleton(broker);
+            builder.Services.AddSingleton(broker.Identities);
         }
 
         var redisOptions = ConfigurationOptions.Parse(redis);
@@ -135,6 +147,8 @@ public sealed partial class SiloApplication : IAsyncDisposable
             // activations above 80% of the machine's memory, down to 75% (their state is in storage).
             silo.Configure<GrainCollectionOptions>(collection => collection.EnableActivationSheddingOnMemoryPressure = true);
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            silo.AddAioClusterTls();
+            silo.AddAioRedisTls();
             silo.UseRedisClustering(clustering => clustering.ConfigurationOptions = redisOptions.Clone());
             // Clearing a grain's state deletes its record (an expired or deleted state-store key leaves nothing behind).
             silo.AddRedisGrainStorageAsDefault(storage =>
@@ -162,6 +176,21 @@ public sealed partial class SiloApplication : IAsyncDisposable
         EmbeddedGarnet? garnet = null;
         try
         {
+            // Redis TLS is applied to the one ConfigurationOptions that membership, storage and the health check clone when they
+            // first connect (during the start below), so all three speak TLS. Resolving it validates Redis:Tls (one-line error).
+            var redisTls = app.Services.GetRequiredService<RedisTls>().Credentials;
+            if (redisTls is not null)
+            {
+                if (garnetOptions is not null)
+                {
+                    throw new SiloStartupException(
+                        $"{RedisTlsOptions.SectionName}:{nameof(RedisTlsOptions.Enabled)}",
+                        $"TLS to Redis needs an external Redis or Garnet (ConnectionStrings:{SiloHostOptions.RedisConnectionStringName}); the embedded Garnet listens on loopback without TLS");
+                }
+
+                redisTls.ApplyTo(redisOptions);
+            }
+
             if (garnetOptions is not null)
             {
                 garnet = new EmbeddedGarnet(garnetOptions, loggerFactory);
@@ -176,7 +205,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
             }
             else
             {
-                await EnsureRedisReachableAsync(redisOptions, options.ConnectTimeout, cancellationToken);
+                await EnsureRedisReachableAsync(redisOptions, redisTls, options.ConnectTimeout, cancellationToken);
             }
 
             if (broker is not null)
@@ -309,17 +338,51 @@ public sealed partial class SiloApplication : IAsyncDisposable
             }
         }
 
-        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", IPAddress.Loopback, options.BrokerPort);
+        var bind = IPAddress.Parse(options.BrokerBindAddress);
+        PortCheck.EnsureFree($"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerPort)}", bind, options.BrokerPort);
+        var security = ReadBrokerSecurity(configuration);
+        // The silo's own session proves itself with a secret that exists only in this process: it is exempt from the ACL (it
+        // answers every client's requests) and no configuration can grant that to anyone else.
+        var internalPassword = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
         // Until the silo's endpoints are subscribed, the broker admits only the silo's own session: a client that connected
         // earlier would send requests nobody answers yet. Others get "Server unavailable" and retry.
-        broker = new EmbeddedMqttBrokerOptions { Port = options.BrokerPort, StartupClientId = clientId };
+        broker = new EmbeddedMqttBrokerOptions
+        {
+            Port = options.BrokerPort,
+            BindAddress = options.BrokerBindAddress,
+            BindAddressSetting = $"{SiloHostOptions.SectionName}:{nameof(SiloHostOptions.BrokerBindAddress)}",
+            StartupClientId = clientId,
+            Security = security,
+            InternalPassword = internalPassword,
+        };
+        var host = bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : bind;
         return new MqttConnectionSettings
         {
-            HostName = "127.0.0.1",
+            HostName = host.ToString(),
             TcpPort = options.BrokerPort,
             UseTls = false,
             ClientId = clientId,
+            Username = BrokerSecurity.InternalUserName,
+            Password = internalPassword,
         };
+    }
+
+    // The Broker section is read before the host is built (the broker is created first, so capabilities can reach it); an
+    // unknown key or a bad value stops the silo with the setting named.
+    private static BrokerSecurityOptions ReadBrokerSecurity(IConfiguration configuration)
+    {
+        var security = new BrokerSecurityOptions();
+        try
+        {
+            configuration.GetSection(BrokerSecurityOptions.SectionName).Bind(security, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new SiloStartupException(BrokerSecurityOptions.SectionName, ex.Message.Split('\n', 2)[0].Trim(), ex);
+        }
+
+        return security;
     }
 
     private static void EnsureWritable(string dataDirectory)
@@ -338,7 +401,7 @@ public sealed partial class SiloApplication : IAsyncDisposable
         }
     }
 
-    private static async Task EnsureRedisReachableAsync(ConfigurationOptions redis, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task EnsureRedisReachableAsync(ConfigurationOptions redis, RedisTlsCredentials? tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var setting = $"ConnectionStrings:{SiloHostOptions.RedisConnectionStringName}";
         var probe = redis.Clone();
@@ -351,6 +414,12 @@ public sealed partial class SiloApplication : IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            // A refused server certificate surfaces as a bare connection failure: name the TLS setting and the reason instead.
+            if (tls?.LastRejection is { } rejection)
+            {
+                throw new SiloStartupException(rejection.Setting, $"{rejection.Problem} (Redis at {string.Join(", ", redis.EndPoints)})", ex);
+            }
+
             throw new SiloStartupException(setting, $"cannot connect to Redis at {string.Join(", ", redis.EndPoints)} ({FirstLine(ex.Message)})", ex);
         }
     }

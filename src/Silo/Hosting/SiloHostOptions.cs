@@ -37,6 +37,12 @@ public sealed class SiloHostOptions
     /// <summary>The port of the embedded MQTT broker, started when no <c>ConnectionStrings:Mqtt</c> is set. Default 1883.</summary>
     public int BrokerPort { get; set; } = 1883;
 
+    /// <summary>
+    /// The address the embedded MQTT broker binds. Default <c>127.0.0.1</c>. Any other address needs authentication configured
+    /// (<c>Broker:Authentication:*</c> or <c>Broker:Tls:ClientCaFile</c>): the silo refuses to start otherwise.
+    /// </summary>
+    public string BrokerBindAddress { get; set; } = "127.0.0.1";
+
     /// <summary>The port of the embedded Garnet store, started when no <c>ConnectionStrings:Redis</c> is set; 0 picks a free port. Default 0.</summary>
     public int GarnetPort { get; set; }
 

@@ -56,6 +56,11 @@ internal static partial class SiloHostOptionsReader
             throw Invalid(nameof(SiloHostOptions.AdvertisedAddress), $"'{options.AdvertisedAddress}' is not an IP address");
         }
 
+        if (!IPAddress.TryParse(options.BrokerBindAddress, out _))
+        {
+            throw Invalid(nameof(SiloHostOptions.BrokerBindAddress), $"'{options.BrokerBindAddress}' is not an IP address");
+        }
+
         RequirePort(nameof(SiloHostOptions.SiloPort), options.SiloPort, allowZero: false);
         RequirePort(nameof(SiloHostOptions.GatewayPort), options.GatewayPort, allowZero: false);
         RequirePort(nameof(SiloHostOptions.HttpPort), options.HttpPort, allowZero: false);

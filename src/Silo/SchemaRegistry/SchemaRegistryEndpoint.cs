@@ -6,6 +6,7 @@ using OrleansAio.Protocol.Mqtt;
 using OrleansAio.Protocol.Rpc;
 using OrleansAio.Protocol.SchemaRegistry;
 using OrleansAio.Protocol.Serialization;
+using OrleansAio.Silo.Security;
 
 namespace OrleansAio.Silo.SchemaRegistry;
 
@@ -24,6 +25,7 @@ namespace OrleansAio.Silo.SchemaRegistry;
 public sealed partial class SchemaRegistryEndpoint : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     private readonly IGrainFactory grainFactory;
+    private readonly RegistryAuthorizer? authorizer;
     private readonly ILogger logger;
     private readonly CommandExecutor<JsonElement, SchemaRegistryResponse> putExecutor;
     private readonly CommandExecutor<JsonElement, SchemaRegistryResponse> getExecutor;
@@ -33,10 +35,12 @@ public sealed partial class SchemaRegistryEndpoint : ILifecycleParticipant<ISilo
     /// <param name="grainFactory">Reaches the registry grains.</param>
     /// <param name="mqttClient">The silo's shared MQTT session.</param>
     /// <param name="loggerFactory">Logging.</param>
-    public SchemaRegistryEndpoint(ApplicationContext context, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, ILoggerFactory loggerFactory)
+    /// <param name="authorizer">Who may put schemas (<c>Registries:Authorization</c>); <see langword="null"/>: anyone.</param>
+    public SchemaRegistryEndpoint(ApplicationContext context, IGrainFactory grainFactory, IMqttPubSubClient mqttClient, ILoggerFactory loggerFactory, RegistryAuthorizer? authorizer = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         this.grainFactory = grainFactory;
+        this.authorizer = authorizer;
         logger = loggerFactory.CreateLogger<SchemaRegistryEndpoint>();
         var serializer = new JsonPayloadSerializer();
         putExecutor = new CommandExecutor<JsonElement, SchemaRegistryResponse>(context, mqttClient, SchemaRegistryTopics.PutCommandName, serializer, loggerFactory)
@@ -128,6 +132,14 @@ public sealed partial class SchemaRegistryEndpoint : ILifecycleParticipant<ISilo
 
     private async Task<ExtendedResponse<SchemaRegistryResponse>> PutAsync(ExtendedRequest<JsonElement> request, CancellationToken cancellationToken)
     {
+        if (authorizer?.MayWrite(o => o.SchemaRegistry, "Schema registry", request.RequestMetadata.InvokerClientId) == false)
+        {
+            return ExtendedResponse<SchemaRegistryResponse>.CreateFromResponse(new SchemaRegistryResponse
+            {
+                Error = new SchemaRegistryError { Code = NotAuthorizedCode, Message = "not authorized" },
+            });
+        }
+
         if (!SchemaRegistryRequestReader.TryReadPut(request.Request, out var put, out var invalid))
         {
             LogBadRequest("put", invalid.Target, invalid.Message);
@@ -150,6 +162,9 @@ public sealed partial class SchemaRegistryEndpoint : ILifecycleParticipant<ISilo
         var result = await grainFactory.GetGrain<ISchemaRegistryGrain>(0).GetAsync(get.Name, get.Version).WaitAsync(cancellationToken).ConfigureAwait(false);
         return ExtendedResponse<SchemaRegistryResponse>.CreateFromResponse(ToWire(result));
     }
+
+    // HTTP's 403, in the registry's HTTP-like error codes: the invoker is known but may not put schemas.
+    private const int NotAuthorizedCode = 403;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema registry endpoint serving {PutTopic} and {GetTopic} in group {Group}")]
     private partial void LogStarted(string putTopic, string getTopic, string group);

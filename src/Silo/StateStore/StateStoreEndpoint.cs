@@ -28,7 +28,8 @@ public sealed partial class StateStoreEndpoint(
     IMqttPubSubClient mqttClient,
     ApplicationContext context,
     IOptions<StateStoreOptions> options,
-    ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>, IStateStoreNotificationSink
+    ILoggerFactory loggerFactory,
+    StateStoreAuthorizer authorizer) : ILifecycleParticipant<ISiloLifecycle>, IStateStoreNotificationSink
 {
     /// <summary>The shared-subscription group of the endpoints.</summary>
     public const string ServiceGroupId = "statestore";
@@ -115,7 +116,33 @@ public sealed partial class StateStoreEndpoint(
         }
     }
 
+    // The one point where access rules and quotas apply (StateStoreAuthorizer): before the command, and after an applied write.
     private async Task<StateStoreReply> ExecuteAsync(StateStoreCommand command, CancellationToken cancellationToken)
+    {
+        if (!authorizer.IsActive)
+        {
+            return await ExecuteCommandAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await authorizer.CheckAsync(command).ConfigureAwait(false) is { } refusal)
+        {
+            return StateStoreReply.Error(refusal);
+        }
+
+        var reply = await ExecuteCommandAsync(command, cancellationToken).ConfigureAwait(false);
+        await authorizer.RecordAsync(command, IsAppliedWrite(command.Kind, reply.Payload.Span)).ConfigureAwait(false);
+        return reply;
+    }
+
+    // +OK for SET, :1 (or more) for DEL and VDEL.
+    private static bool IsAppliedWrite(StateStoreCommandKind kind, ReadOnlySpan<byte> payload) => kind switch
+    {
+        StateStoreCommandKind.Set => payload.SequenceEqual("+OK\r\n"u8),
+        StateStoreCommandKind.Delete or StateStoreCommandKind.VDelete => payload.Length > 1 && payload[0] == (byte)':' && payload[1] is >= (byte)'1' and <= (byte)'9',
+        _ => false,
+    };
+
+    private async Task<StateStoreReply> ExecuteCommandAsync(StateStoreCommand command, CancellationToken cancellationToken)
     {
         var grainKey = StateStoreGrainKey.ToGrainKey(command.Key);
         var grain = grainFactory.GetGrain<IStateStoreKeyGrain>(grainKey);

@@ -81,6 +81,7 @@ public sealed partial class SiloFailoverTests : IDisposable
                 TestContext.Current.TestOutputHelper?.WriteLine($"silo {index} warnings and errors:\n  {string.Join("\n  ", WarningsOf(silo).Distinct().Take(30))}");
             }
 
+            TestContext.Current.TestOutputHelper?.WriteLine($"mosquitto (last 150 lines):\n  {string.Join("\n  ", mosquitto.Log.TakeLast(150))}");
             Assert.True(run.Recovery is { } recovery && recovery <= RecoveryLimit, $"requests were not answered again within {RecoveryLimit}: {run.Summary}");
             Assert.True(run.Lost.Count == 0, $"requests sent after the kill were never answered: {string.Join(", ", run.Lost)}; {run.Summary}");
             Assert.True(run.Patient.Failed.Count == 0, $"requests of the {PatientTimeout.TotalSeconds:0} s writer failed: {string.Join("; ", run.Patient.Failed)}; {run.Summary}");

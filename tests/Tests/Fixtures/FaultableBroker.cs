@@ -85,11 +85,14 @@ public sealed class FaultableBroker : IAsyncDisposable
     /// <param name="loggerFactory">The broker's logger factory.</param>
     /// <param name="timeProvider">The clock of <c>fault:delay</c>; the system clock by default.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="configure">Changes the broker's options (security settings, for instance).</param>
     /// <returns>The started broker.</returns>
     public static async Task<FaultableBroker> StartAsync(
-        ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+        ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default, Action<EmbeddedMqttBrokerOptions>? configure = null)
     {
-        var broker = new EmbeddedMqttBroker(new EmbeddedMqttBrokerOptions { Port = FreePort.Get() }, loggerFactory);
+        var options = new EmbeddedMqttBrokerOptions { Port = FreePort.Get() };
+        configure?.Invoke(options);
+        var broker = new EmbeddedMqttBroker(options, loggerFactory);
         var faultable = new FaultableBroker(broker, loggerFactory, timeProvider ?? TimeProvider.System);
         await broker.StartAsync(cancellationToken);
         return faultable;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -13,17 +14,22 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>The skip message for machines without Mosquitto.</summary>
     public const string SkipMessage = "Mosquitto is not installed; install Mosquitto: apt-get install -y mosquitto";
 
+    private const int LogCapacity = 4000;
     private readonly string directory;
     private readonly string config;
+    private readonly ConcurrentQueue<string> log = new();
     private Process process;
 
-    MosquittoBroker(Process process, string directory, string config, int port)
+    MosquittoBroker(string directory, string config, int port)
     {
-        this.process = process;
         this.directory = directory;
         this.config = config;
         Port = port;
+        process = Launch(config, log);
     }
+
+    /// <summary>The last lines Mosquitto logged (connections, disconnections and their reasons), oldest first.</summary>
+    public IReadOnlyList<string> Log => [.. log];
 
     /// <summary>The loopback port Mosquitto listens on.</summary>
     public int Port { get; }
@@ -57,7 +63,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// and loads them when it starts again.
     /// </param>
     /// <exception cref="InvalidOperationException">Mosquitto is not installed, exited, or did not accept connections in time.</exception>
-    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken, bool persistent = false)
+    /// <param name="extraConfiguration">More lines of <c>mosquitto.conf</c>, for example <c>max_packet_size 1000</c>.</param>
+    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken, bool persistent = false, string extraConfiguration = "")
     {
         _ = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
         var port = FreePort.Get();
@@ -67,10 +74,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var persistence = persistent ? $"persistence true\npersistence_location {directory}/\nuser root\n" : "persistence false\n";
         await File.WriteAllTextAsync(
             config,
-            $"listener {port} 127.0.0.1\nallow_anonymous true\n{persistence}max_queued_messages 10000\n",
+            $"listener {port} 127.0.0.1\nallow_anonymous true\n{persistence}max_queued_messages 10000\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nconnection_messages true\nlog_timestamp_format %H:%M:%S\n{extraConfiguration}\n",
             cancellationToken);
 
-        var broker = new MosquittoBroker(Launch(config), directory, config, port);
+        var broker = new MosquittoBroker(directory, config, port);
         await broker.WaitUntilListeningAsync(cancellationToken);
         return broker;
     }
@@ -86,7 +93,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await StopAsync(cancellationToken);
         await Task.Delay(downtime, TimeProvider.System, cancellationToken);
         process.Dispose();
-        process = Launch(config);
+        process = Launch(config, log);
         await WaitUntilListeningAsync(cancellationToken);
     }
 
@@ -108,7 +115,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await process.WaitForExitAsync(cancellationToken);
     }
 
-    static Process Launch(string config)
+    static Process Launch(string config, ConcurrentQueue<string> log)
     {
         var executable = ExecutablePath ?? throw new InvalidOperationException(SkipMessage);
         var startInfo = new ProcessStartInfo(executable)
@@ -120,8 +127,21 @@ public sealed class MosquittoBroker : IAsyncDisposable
         startInfo.ArgumentList.Add("-c");
         startInfo.ArgumentList.Add(config);
         var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            log.Enqueue(line);
+            while (log.Count > LogCapacity && log.TryDequeue(out _))
+            {
+            }
+        }
+
+        process.OutputDataReceived += (_, args) => Keep(args.Data);
+        process.ErrorDataReceived += (_, args) => Keep(args.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

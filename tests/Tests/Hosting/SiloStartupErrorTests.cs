@@ -34,6 +34,10 @@ public sealed class SiloStartupErrorTests : IDisposable
         { "--Silo:AdvertisedAddress=10.9.9.9", "Silo:AdvertisedAddress", "10.9.9.9 is not an address of this machine" },
         { "--StateStore:MaxClockDrift=-00:00:01", "StateStore:MaxClockDrift", "the clock drift must be positive" },
         { "--Leasing:ReobserveInterval=00:10:00", "Leasing:ReobserveInterval", "must be positive and below 5 minutes" },
+        { "--Silo:BrokerBindAddress=0.0.0.0", "Silo:BrokerBindAddress", "with no authentication: set Broker:Authentication:PasswordFile" },
+        { "--Broker:Acl:File=/nonexistent/acl", "Broker:Acl:File", "does not exist" },
+        { "--Broker:Authentication:Sat:SigningKeysFile=/etc/hostname", "Broker:Authentication:Sat:Issuer", "must be set" },
+        { "--StateStore:Authorization:MaxKeysPerClient=-1", "StateStore:Authorization:MaxKeysPerClient", "must be 0 (no limit) or more" },
     };
 
     [Theory]

@@ -13,6 +13,7 @@ using OrleansAio.Abstractions.Common;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Connection;
 using OrleansAio.Tests.Fixtures;
+using OrleansAio.Tests.Security;
 
 namespace OrleansAio.Tests.Session;
 
@@ -40,8 +41,12 @@ public sealed class SessionAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task SatTokenAuthenticatesTheConnectAndAChangedTokenReAuthenticates()
     {
-        await using var broker = await FaultableBroker.StartAsync(loggerFactory, cancellationToken: TestContext.Current.CancellationToken);
-        var accepted = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal) { ["token-1"] = true };
+        // The embedded broker validates K8S-SAT tokens as JWTs: real tokens from a key made in the test.
+        using var issuer = new TestTokenIssuer();
+        await using var broker = await StartSatBrokerAsync(issuer);
+        var token1 = issuer.Create("system:serviceaccount:aio:one", DateTimeOffset.UtcNow.AddHours(1));
+        var token2 = issuer.Create("system:serviceaccount:aio:one", DateTimeOffset.UtcNow.AddHours(2));
+        var accepted = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal) { [token1] = true };
         var connects = new ConcurrentQueue<(string? Method, string? Data)>();
         var auths = new ConcurrentQueue<MqttAuthPacket>();
         broker.Server.ValidatingConnectionAsync += args =>
@@ -71,35 +76,38 @@ public sealed class SessionAuthenticationTests : IAsyncLifetime
         };
         var tokenDirectory = Directory.CreateDirectory(Path.Combine(directory.FullName, "sat"));
         var tokenFile = Path.Combine(tokenDirectory.FullName, "token");
-        await File.WriteAllTextAsync(tokenFile, "token-1", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(tokenFile, token1, TestContext.Current.CancellationToken);
         var settings = Settings(broker.Port, tokenFile);
 
         await using var session = await TestSession.ConnectAsync(settings, loggerFactory, o => o.SatFileChangeDebounce = TimeSpan.FromMilliseconds(50));
-        Assert.Equal(("K8S-SAT", "token-1"), Assert.Single(connects));
+        Assert.Equal(("K8S-SAT", token1), Assert.Single(connects));
 
         // Kubernetes swaps the file rather than rewriting it in place.
-        accepted["token-2"] = true;
+        accepted[token2] = true;
         var staged = Path.Combine(tokenDirectory.FullName, "..token.tmp");
-        await File.WriteAllTextAsync(staged, "token-2", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(staged, token2, TestContext.Current.CancellationToken);
         File.Move(staged, tokenFile, overwrite: true);
 
         await SessionTestSupport.UntilAsync(() => !auths.IsEmpty, "the AUTH packet after the token change");
         var reauth = Assert.Single(auths);
         Assert.Equal(MqttAuthenticateReasonCode.ReAuthenticate, reauth.ReasonCode);
         Assert.Equal("K8S-SAT", reauth.AuthenticationMethod);
-        Assert.Equal("token-2", Encoding.UTF8.GetString(reauth.AuthenticationData));
+        Assert.Equal(token2, Encoding.UTF8.GetString(reauth.AuthenticationData));
 
-        accepted.TryRemove("token-1", out _);
+        accepted.TryRemove(token1, out _);
         await broker.Server.DisconnectClientAsync(settings.ClientId, MqttDisconnectReasonCode.ServerBusy);
         await SessionTestSupport.UntilAsync(() => session.Connects == 2, "the reconnect with the new token");
-        Assert.Equal(("K8S-SAT", "token-2"), connects.Last());
+        Assert.Equal(("K8S-SAT", token2), connects.Last());
         Assert.True(session.Client.IsConnected);
     }
 
     [Fact]
     public async Task AnUnchangedTokenIsNotSentAgain()
     {
-        await using var broker = await FaultableBroker.StartAsync(loggerFactory, cancellationToken: TestContext.Current.CancellationToken);
+        using var issuer = new TestTokenIssuer();
+        await using var broker = await StartSatBrokerAsync(issuer);
+        var same = issuer.Create("system:serviceaccount:aio:one", DateTimeOffset.UtcNow.AddHours(1));
+        var changed = issuer.Create("system:serviceaccount:aio:one", DateTimeOffset.UtcNow.AddHours(2));
         var auths = 0;
         broker.Server.InterceptingInboundPacketAsync += args =>
         {
@@ -112,12 +120,12 @@ public sealed class SessionAuthenticationTests : IAsyncLifetime
             return Task.CompletedTask;
         };
         var tokenFile = Path.Combine(directory.FullName, "token");
-        await File.WriteAllTextAsync(tokenFile, "same", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(tokenFile, same, TestContext.Current.CancellationToken);
         await using var session = await TestSession.ConnectAsync(
             Settings(broker.Port, tokenFile), loggerFactory, o => o.SatFileChangeDebounce = TimeSpan.Zero);
 
-        await File.WriteAllTextAsync(tokenFile, "same", TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(tokenFile, "changed", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(tokenFile, same, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(tokenFile, changed, TestContext.Current.CancellationToken);
         await SessionTestSupport.UntilAsync(() => Volatile.Read(ref auths) >= 1, "the AUTH for the changed token");
 
         Assert.Equal(1, Volatile.Read(ref auths));
@@ -212,6 +220,18 @@ public sealed class SessionAuthenticationTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<MqttConnectionSettingsException>(() => session.Client.ConnectAsync(settings, TestContext.Current.CancellationToken));
 
         Assert.Equal("CaFile", error.SettingName);
+    }
+
+    private Task<FaultableBroker> StartSatBrokerAsync(TestTokenIssuer issuer)
+    {
+        var keys = Path.Combine(directory.FullName, "sat-keys.pem");
+        issuer.WritePublicKeyPem(keys);
+        return FaultableBroker.StartAsync(loggerFactory, cancellationToken: TestContext.Current.CancellationToken, configure: o =>
+        {
+            o.Security.Authentication.Sat.SigningKeysFile = keys;
+            o.Security.Authentication.Sat.Issuer = TestTokenIssuer.Issuer;
+            o.Security.Authentication.Sat.Audience = TestTokenIssuer.Audience;
+        });
     }
 
     private static MqttConnectionSettings Settings(int port, string tokenFile) => new()

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OrleansAio.Grains.DeviceRegistry;
 using OrleansAio.Silo.Hosting;
+using OrleansAio.Silo.Security;
 using OrleansAio.Silo.Mqtt;
 
 namespace OrleansAio.Silo.DeviceRegistry.Hosting;
@@ -21,6 +22,7 @@ public static class DeviceRegistrySiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddAioOptions(DeviceRegistryOptions.SectionName, configure, ThrowIfInvalid);
         silo.Services.AddAioApplicationContext();
+        silo.Services.AddAioRegistryAuthorization();
         silo.Services.AddSingleton<DeviceRegistryEndpoint>();
         silo.Services.AddSingleton<IDeviceRegistryNotificationSink>(sp => sp.GetRequiredService<DeviceRegistryEndpoint>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeviceRegistryEndpoint>());

@@ -17,7 +17,8 @@ public static class HealthSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(redis);
-        silo.Services.AddSingleton(new StorageHealthCheck(redis.Clone()));
+        // Cloned when first resolved, after the silo host has applied Redis:Tls to the shared options.
+        silo.Services.AddSingleton(_ => new StorageHealthCheck(redis.Clone()));
         silo.Services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage")
             .AddCheck<ClusterMembershipHealthCheck>("cluster");

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansAio.Grains.SchemaRegistry;
 using OrleansAio.Silo.Hosting;
+using OrleansAio.Silo.Security;
 using OrleansAio.Silo.Mqtt;
 
 namespace OrleansAio.Silo.SchemaRegistry.Hosting;
@@ -22,6 +23,7 @@ public static class SchemaRegistrySiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddAioOptions(SchemaRegistryOptions.SectionName, configure, o => o.Validate());
         silo.Services.AddAioApplicationContext();
+        silo.Services.AddAioRegistryAuthorization();
         silo.Services.TryAddSingleton<SchemaRegistryEndpoint>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SchemaRegistryEndpoint>());
         return silo;

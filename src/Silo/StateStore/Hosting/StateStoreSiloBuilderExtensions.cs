@@ -31,6 +31,8 @@ public static class StateStoreSiloBuilderExtensions
             var nodeId = settings.VersionNodeId ?? sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId.Replace(':', '-');
             return new StateStoreVersionClock(sp.GetService<TimeProvider>() ?? TimeProvider.System, nodeId);
         });
+        silo.Services.AddAioOptions<StateStoreAuthorizationOptions>(StateStoreAuthorizationOptions.SectionName, null, o => o.Validate());
+        silo.Services.AddSingleton<StateStoreAuthorizer>();
         silo.Services.AddSingleton<StateStoreEndpoint>();
         silo.Services.AddSingleton<IStateStoreNotificationSink>(sp => sp.GetRequiredService<StateStoreEndpoint>());
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StateStoreEndpoint>());
