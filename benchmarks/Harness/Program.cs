@@ -8,6 +8,7 @@ using OrleansAio.Silo.Broker;
 // The performance harness (issue 13): every row of the table beside its baseline, in the same process, alternating rounds.
 // Usage: dotnet run -c Release --project benchmarks/Harness -- [--quick] [--rows rpc,alloc,telemetry,first,grain,statestore,memory]
 //        [--brokers embedded,mosquitto] [--rounds 3]
+//        [--silo-setting Key=Value ...] (passed to the silo process, e.g. Commands:setTarget:DedupDurability=Activation)
 if (args is ["--first-rpc-child", var childPort])
 {
     return await FirstRpc.ChildAsync(int.Parse(childPort, CultureInfo.InvariantCulture));
@@ -27,6 +28,14 @@ if (unknown.Count > 0)
 var settings = quick
     ? new Settings(Rounds: 3, WarmUp: 100, LatencyCalls: 400, Duration: TimeSpan.FromSeconds(1), TelemetryMessages: 5_000, MemoryKeys: 10_000)
     : new Settings(Rounds: 3, WarmUp: 300, LatencyCalls: 2_000, Duration: TimeSpan.FromSeconds(3), TelemetryMessages: 30_000, MemoryKeys: 100_000);
+for (var i = 0; i + 1 < args.Length; i++)
+{
+    if (args[i] == "--silo-setting")
+    {
+        SiloUnderTest.ExtraSettings.Add(args[i + 1]);
+    }
+}
+
 if (Option("--rounds") is { } rounds)
 {
     settings = settings with { Rounds = int.Parse(rounds, CultureInfo.InvariantCulture) };

@@ -50,6 +50,9 @@ internal sealed class SiloUnderTest : IAsyncDisposable
         }
     }
 
+    /// <summary>Extra silo settings (<c>Key=Value</c>, from <c>--silo-setting</c>), for example <c>Commands:setTarget:DedupDurability=Activation</c>.</summary>
+    public static List<string> ExtraSettings { get; } = [];
+
     public static async Task<SiloUnderTest> StartAsync(int? externalBrokerPort)
     {
         var directory = Directory.CreateTempSubdirectory("harness-silo-").FullName;
@@ -69,6 +72,11 @@ internal sealed class SiloUnderTest : IAsyncDisposable
         foreach (var setting in settings)
         {
             start.ArgumentList.Add(setting);
+        }
+
+        foreach (var setting in ExtraSettings)
+        {
+            start.ArgumentList.Add("--" + setting);
         }
 
         if (externalBrokerPort is { } port)

@@ -19,9 +19,10 @@ namespace OrleansAio.Grains.Rpc;
 /// <remarks>
 /// The silo's executor puts the dedup key and the request expiry in the call's <see cref="RequestContext"/>
 /// (<see cref="KeyName"/>, <see cref="ExpiresAtName"/>); calls without them pass through. Records are loaded from grain storage
-/// once per activation (the first command it serves) and written back when the activation is deactivated while some are
-/// unexpired (idle collection, memory-pressure shedding, a graceful silo stop), so they survive deactivation. A silo crash
-/// loses the records of the activations it held (see <c>src/Grains/Rpc/README.md</c> for what is guaranteed).
+/// once per activation (the first command it serves). With <see cref="DurableName"/> (the default for a command) a record is
+/// written to grain storage before the response is returned, one write per activation at a time (group commit), so it
+/// survives a crash of the silo; without it the records are written when the activation is deactivated gracefully only
+/// (see <c>src/Grains/Rpc/README.md</c>).
 /// Exceptions are not recorded: a redelivered request whose first execution failed runs again.
 /// </remarks>
 public sealed class CommandDedupFilter : IIncomingGrainCallFilter
@@ -31,6 +32,12 @@ public sealed class CommandDedupFilter : IIncomingGrainCallFilter
 
     /// <summary>The <see cref="RequestContext"/> key of the request expiry (UTC ticks, a <see cref="long"/>).</summary>
     public const string ExpiresAtName = "aio-dedup-expires";
+
+    /// <summary>
+    /// The <see cref="RequestContext"/> key that asks for a durable record (<see langword="true"/>): written to grain storage
+    /// before the response goes back to the executor, so a redelivery after a silo crash is answered from it.
+    /// </summary>
+    public const string DurableName = "aio-dedup-durable";
 
     /// <summary>The grain-storage state name of a handler grain's unexpired records.</summary>
     public const string StateName = "aioCommandDedup";
@@ -63,8 +70,10 @@ public sealed class CommandDedupFilter : IIncomingGrainCallFilter
         }
 
         // Not for the calls this grain makes in turn (the context flows to them).
+        var durable = RequestContext.Get(DurableName) is true;
         RequestContext.Remove(KeyName);
         RequestContext.Remove(ExpiresAtName);
+        RequestContext.Remove(DurableName);
         if (context.TargetContext.GetComponent<CommandDedupRecords>() is not { } records)
         {
             await context.Invoke();
@@ -92,6 +101,18 @@ public sealed class CommandDedupFilter : IIncomingGrainCallFilter
             completion.TrySetException(ex);
             _ = completion.Task.Exception;
             throw;
+        }
+
+        if (durable)
+        {
+            // Durable before the executor publishes the response: a duplicate waits on the completion, so it is not answered
+            // before the record is stored either. A failed write is logged and the request answered (availability).
+            records.Complete(key, context.Result, activations.Serialize(context.Result));
+            await activations.PersistAsync(records);
+        }
+        else
+        {
+            records.Complete(key, context.Result, null);
         }
 
         completion.TrySetResult(context.Result);
@@ -169,15 +190,23 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
         }
     }
 
-    internal async Task LoadAsync(CommandDedupRecords records)
+    /// <summary>Serializes a response for storage.</summary>
+    /// <param name="response">The grain's response.</param>
+    /// <returns>The bytes.</returns>
+    internal byte[] Serialize(object? response) => serializer.SerializeToArray(response);
+
+    /// <summary>Reads the activation's stored records once, before its first command (concurrent first commands share the read).</summary>
+    /// <param name="records">The activation's records.</param>
+    /// <returns>When the records are loaded.</returns>
+    internal Task LoadAsync(CommandDedupRecords records) => records.LoadTask ??= ReadAsync(records);
+
+    private async Task ReadAsync(CommandDedupRecords records)
     {
-        if (records.Loaded || Storage is not { } store)
+        if (Storage is not { } store)
         {
-            records.Loaded = true;
             return;
         }
 
-        records.Loaded = true;
         try
         {
             await store.ReadStateAsync(CommandDedupFilter.StateName, records.GrainId, records.Stored);
@@ -186,7 +215,7 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
             {
                 if (record.ExpiresAtTicks > now)
                 {
-                    records.Add(record.Key, record.ExpiresAtTicks, Task.FromResult(serializer.Deserialize<object?>(record.Response)), now);
+                    records.AddStored(record.Key, record.ExpiresAtTicks, serializer.Deserialize<object?>(record.Response), record.Response, now);
                 }
             }
         }
@@ -197,25 +226,62 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
         }
     }
 
-    private async Task SaveAsync(CommandDedupRecords records)
+    /// <summary>
+    /// Makes the activation's completed records durable, with group commit: one write at a time per activation; records
+    /// completed while a write is in flight join the next write, so one write serves every request waiting on it.
+    /// </summary>
+    /// <param name="records">The activation's records (the caller's record is completed).</param>
+    /// <returns>When a write that started after the caller's record was completed has finished (failures are logged, not thrown).</returns>
+    internal Task PersistAsync(CommandDedupRecords records)
     {
-        if (Storage is not { } store)
+        if (Storage is null)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        var live = records.Live(timeProvider.GetUtcNow().UtcTicks);
+        lock (records.WriteGate)
+        {
+            if (records.WriteInFlight is not null)
+            {
+                records.NextWrite ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return records.NextWrite.Task;
+            }
+
+            records.WriteInFlight = WriteLoopAsync(records, null);
+            return records.WriteInFlight;
+        }
+    }
+
+    // Writes the live records; then, while requests joined during the write, writes again for them (outside the first caller's
+    // await, so its response is not held back by later batches).
+    private async Task WriteLoopAsync(CommandDedupRecords records, TaskCompletionSource? batch)
+    {
+        await Task.Yield();
+        await WriteLiveAsync(records);
+        batch?.TrySetResult();
+        lock (records.WriteGate)
+        {
+            if (records.NextWrite is { } next)
+            {
+                records.NextWrite = null;
+                records.WriteInFlight = WriteLoopAsync(records, next);
+            }
+            else
+            {
+                records.WriteInFlight = null;
+            }
+        }
+    }
+
+    private async Task WriteLiveAsync(CommandDedupRecords records)
+    {
+        var store = Storage!;
+        var live = records.Live(timeProvider.GetUtcNow().UtcTicks, Serialize);
         try
         {
             if (live.Count > 0)
             {
-                records.Stored.State = new CommandDedupState();
-                records.Stored.State.Records = [.. live.Select(r => new CommandDedupRecord
-                {
-                    Key = r.Key,
-                    ExpiresAtTicks = r.ExpiresAtTicks,
-                    Response = serializer.SerializeToArray(r.Response),
-                })];
+                records.Stored.State = new CommandDedupState { Records = live };
                 await store.WriteStateAsync(CommandDedupFilter.StateName, records.GrainId, records.Stored);
             }
             else if (records.Stored.RecordExists)
@@ -229,6 +295,33 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
         }
     }
 
+    private async Task SaveAsync(CommandDedupRecords records)
+    {
+        if (Storage is null)
+        {
+            return;
+        }
+
+        // Let durable writes still in flight finish (one write at a time keeps the storage ETag in order).
+        while (true)
+        {
+            Task? pending;
+            lock (records.WriteGate)
+            {
+                pending = records.WriteInFlight;
+            }
+
+            if (pending is null)
+            {
+                break;
+            }
+
+            await pending;
+        }
+
+        await WriteLiveAsync(records);
+    }
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Key} answered from the handler grain's dedup record")]
     internal partial void LogDuplicate(string key);
 
@@ -240,14 +333,24 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
 internal sealed class CommandDedupRecords(GrainId grainId)
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<string, (long ExpiresAtTicks, Task<object?> Response)> entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly Queue<(long ExpiresAtTicks, string Key)> order = new();
 
     public GrainId GrainId { get; } = grainId;
 
-    public bool Loaded { get; set; }
+    /// <summary>The read of the stored records, started by the first command.</summary>
+    public Task? LoadTask { get; set; }
 
     public GrainState<CommandDedupState> Stored { get; } = new(new CommandDedupState());
+
+    /// <summary>Guards <see cref="WriteInFlight"/> and <see cref="NextWrite"/> (group commit).</summary>
+    public Lock WriteGate { get; } = new();
+
+    /// <summary>The storage write in flight, if any.</summary>
+    public Task? WriteInFlight { get; set; }
+
+    /// <summary>Completed when the write after the one in flight has finished; requests completed meanwhile wait on it.</summary>
+    public TaskCompletionSource? NextWrite { get; set; }
 
     public Task<object?>? TryGet(string key, long now)
     {
@@ -263,8 +366,32 @@ internal sealed class CommandDedupRecords(GrainId grainId)
         lock (gate)
         {
             Purge(now);
-            entries[key] = (expiresAtTicks, response);
+            entries[key] = new Entry(expiresAtTicks, response);
             order.Enqueue((expiresAtTicks, key));
+        }
+    }
+
+    public void AddStored(string key, long expiresAtTicks, object? response, byte[] bytes, long now)
+    {
+        lock (gate)
+        {
+            Purge(now);
+            entries[key] = new Entry(expiresAtTicks, Task.FromResult(response)) { Completed = true, Result = response, Bytes = bytes };
+            order.Enqueue((expiresAtTicks, key));
+        }
+    }
+
+    /// <summary>Marks a record executed, with its response (and its serialized form when it is to be stored).</summary>
+    public void Complete(string key, object? response, byte[]? bytes)
+    {
+        lock (gate)
+        {
+            if (entries.TryGetValue(key, out var entry))
+            {
+                entry.Result = response;
+                entry.Bytes = bytes;
+                entry.Completed = true;
+            }
         }
     }
 
@@ -276,13 +403,21 @@ internal sealed class CommandDedupRecords(GrainId grainId)
         }
     }
 
-    public List<(string Key, long ExpiresAtTicks, object? Response)> Live(long now)
+    /// <summary>The unexpired executed records, serialized (records without bytes are serialized by <paramref name="serialize"/>).</summary>
+    public List<CommandDedupRecord> Live(long now, Func<object?, byte[]>? serialize = null)
     {
         lock (gate)
         {
-            return [.. entries
-                .Where(e => e.Value.ExpiresAtTicks > now && e.Value.Response.IsCompletedSuccessfully)
-                .Select(e => (e.Key, e.Value.ExpiresAtTicks, e.Value.Response.Result))];
+            var live = new List<CommandDedupRecord>(entries.Count);
+            foreach (var (key, entry) in entries)
+            {
+                if (entry.ExpiresAtTicks > now && entry.Completed && (entry.Bytes ??= serialize?.Invoke(entry.Result)) is { } bytes)
+                {
+                    live.Add(new CommandDedupRecord { Key = key, ExpiresAtTicks = entry.ExpiresAtTicks, Response = bytes });
+                }
+            }
+
+            return live;
         }
     }
 
@@ -298,6 +433,19 @@ internal sealed class CommandDedupRecords(GrainId grainId)
                 entries.Remove(head.Key);
             }
         }
+    }
+
+    private sealed class Entry(long expiresAtTicks, Task<object?> response)
+    {
+        public long ExpiresAtTicks { get; } = expiresAtTicks;
+
+        public Task<object?> Response { get; } = response;
+
+        public bool Completed { get; set; }
+
+        public object? Result { get; set; }
+
+        public byte[]? Bytes { get; set; }
     }
 }
 

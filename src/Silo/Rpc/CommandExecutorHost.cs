@@ -29,6 +29,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
     private readonly IGrainFactory grainFactory;
     private readonly ILogger logger;
     private readonly CommandExecutor<TReq, TResp> executor;
+    private readonly bool durable;
 
     public CommandExecutorHost(
         string commandName,
@@ -40,6 +41,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
     {
         this.commandName = commandName;
         this.options = options;
+        durable = options.ParsedDedupDurability == CommandDedupDurability.Durable && !options.IsIdempotent;
         this.grainFactory = grainFactory;
         logger = loggerFactory.CreateLogger<CommandExecutorHost<TReq, TResp, TGrain>>();
         var tokens = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal);
@@ -107,6 +109,10 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
             // Read by CommandDedupFilter in the grain's activation (the context flows only to this call and its continuations here).
             RequestContext.Set(CommandDedupFilter.KeyName, CommandDedupFilter.Key(commandName, responseTopic, metadata.CorrelationId));
             RequestContext.Set(CommandDedupFilter.ExpiresAtName, expiresAt.UtcTicks);
+            if (durable)
+            {
+                RequestContext.Set(CommandDedupFilter.DurableName, true);
+            }
         }
 
         var response = await grain.ExecuteCommandAsync(grainRequest, cancellationToken);
