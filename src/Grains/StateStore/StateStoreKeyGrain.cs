@@ -354,13 +354,25 @@ public sealed partial class StateStoreKeyGrain(
         }
 
         var due = TimeSpan.FromMilliseconds(Math.Max(1, expiresAt - NowMilliseconds + 1));
+        var observed = observers?.Count > 0 || state.State.ObservingClients.Count > 0;
+        if (observed)
+        {
+            // A timer keeps nothing alive until it fires: an observed key is exempt from idle collection until its expiry, so
+            // the DELETE goes out on time (not at the expiry index's next reclaim, and not lost for grain observers).
+            // DelayDeactivation replaces the previous delay: keep a grain observer's lifetime when it is the longer one.
+            var keep = due + TimeSpan.FromSeconds(5);
+            DelayDeactivation(observers?.Count > 0 && keep < TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes)
+                ? TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes)
+                : keep);
+        }
+
         expiryTimer = this.RegisterGrainTimer(
             _ => OnExpiryTimerAsync(),
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan)
             {
                 // Observers wait for the DELETE: keep the activation until the expiry fires. Without observers an expired key
                 // reads as absent on its next access even if the activation was collected.
-                KeepAlive = observers?.Count > 0 || state.State.ObservingClients.Count > 0,
+                KeepAlive = observed,
                 Interleave = false,
             });
     }

@@ -40,6 +40,32 @@ public sealed class StateStoreGrainTests(AioClusterFixture fixture) : IClassFixt
         Assert.Equal("kept"u8.ToArray(), (await grain.GetAsync()).Value);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnObservedKeyWithAnExpiryIsNotCollectedBeforeItExpires(bool observedFirst)
+    {
+        // Its expiry timer sends the DELETE notification on time; a collected activation would leave it to the expiry index's
+        // next reclaim (up to a minute late). Longer than the idle collection age, and observed before or after the SET.
+        var ct = TestContext.Current.CancellationToken;
+        var grain = fixture.Client.GetGrain<IStateStoreKeyGrain>(StateStoreGrainKey.ToGrainKey($"px-observed-{Guid.NewGuid():N}"));
+        if (observedFirst)
+        {
+            await grain.ObserveClientAsync("observer-1");
+        }
+
+        Assert.True((await grain.SetAsync(new StateStoreSetRequest("watched"u8.ToArray(), ExpiryMilliseconds: 600_000))).Applied);
+        if (!observedFirst)
+        {
+            await grain.ObserveClientAsync("observer-1");
+        }
+
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        await management.ForceActivationCollection(TimeSpan.Zero, ct);
+
+        Assert.Equal(1, await management.GetGrainActivationCount((GrainReference)grain, ct));
+    }
+
     [Fact]
     public async Task AnExpiredKeyNobodyReadsAgainIsDeletedFromStorageByTheExpiryIndex()
     {
