@@ -292,6 +292,33 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
         catch (Exception ex)
         {
             LogStorageFailed(ex, records.GrainId.ToString());
+            await RefreshAsync(records, store);
+        }
+    }
+
+    // After a failed write (an ETag conflict, for instance a second activation during a membership change, or storage down):
+    // read the stored state again so the next write has its ETag and keeps the other writer's unexpired records too.
+    private async Task RefreshAsync(CommandDedupRecords records, IGrainStorage store)
+    {
+        try
+        {
+            var fresh = new GrainState<CommandDedupState>(new CommandDedupState());
+            await store.ReadStateAsync(CommandDedupFilter.StateName, records.GrainId, fresh);
+            var now = timeProvider.GetUtcNow().UtcTicks;
+            foreach (var record in fresh.State?.Records ?? [])
+            {
+                if (record.ExpiresAtTicks > now && records.TryGet(record.Key, now) is null)
+                {
+                    records.AddStored(record.Key, record.ExpiresAtTicks, serializer.Deserialize<object?>(record.Response), record.Response, now);
+                }
+            }
+
+            records.Stored.ETag = fresh.ETag;
+            records.Stored.RecordExists = fresh.RecordExists;
+        }
+        catch (Exception ex)
+        {
+            LogStorageFailed(ex, records.GrainId.ToString());
         }
     }
 
