@@ -46,7 +46,7 @@ public sealed class StateStoreKeyState
 /// <param name="options">Limits and clock drift.</param>
 /// <param name="services">Resolves the wire endpoint's <see cref="IStateStoreNotificationSink"/>, when the silo has one.</param>
 /// <param name="logger">Logs dropped observers and failed deliveries.</param>
-[CollectionAgeLimit(Minutes = 5)]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed partial class StateStoreKeyGrain(
     [PersistentState("key")] IPersistentState<StateStoreKeyState> state,
     StateStoreVersionClock clock,
@@ -54,10 +54,9 @@ public sealed partial class StateStoreKeyGrain(
     IServiceProvider services,
     ILogger<StateStoreKeyGrain> logger) : Grain, IStateStoreKeyGrain
 {
-    private readonly ObserverManager<IStateStoreKeyObserver> observers = new(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes), logger)
-    {
-        GetDateTime = () => clock.TimeProvider.GetUtcNow().UtcDateTime,
-    };
+    // Created by the first grain observer: most keys are never observed, and the manager (a dictionary and a logger) was a
+    // large part of every key's activation.
+    private ObserverManager<IStateStoreKeyObserver>? observers;
     private readonly StateStoreOptions settings = options.Value;
     private IStateStoreNotificationSink? sink;
     private IGrainTimer? expiryTimer;
@@ -161,6 +160,10 @@ public sealed partial class StateStoreKeyGrain(
     public Task ObserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        observers ??= new(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes), logger)
+        {
+            GetDateTime = () => clock.TimeProvider.GetUtcNow().UtcDateTime,
+        };
         observers.Subscribe(observer, observer);
         DelayDeactivation(TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes));
         ScheduleExpiry();
@@ -171,8 +174,8 @@ public sealed partial class StateStoreKeyGrain(
     public Task<bool> UnobserveAsync(IStateStoreKeyObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var known = observers.Observers.ContainsKey(observer);
-        observers.Unsubscribe(observer);
+        var known = observers?.Observers.ContainsKey(observer) ?? false;
+        observers?.Unsubscribe(observer);
         return Task.FromResult(known);
     }
 
@@ -351,13 +354,25 @@ public sealed partial class StateStoreKeyGrain(
         }
 
         var due = TimeSpan.FromMilliseconds(Math.Max(1, expiresAt - NowMilliseconds + 1));
+        var observed = observers?.Count > 0 || state.State.ObservingClients.Count > 0;
+        if (observed)
+        {
+            // A timer keeps nothing alive until it fires: an observed key is exempt from idle collection until its expiry, so
+            // the DELETE goes out on time (not at the expiry index's next reclaim, and not lost for grain observers).
+            // DelayDeactivation replaces the previous delay: keep a grain observer's lifetime when it is the longer one.
+            var keep = due + TimeSpan.FromSeconds(5);
+            DelayDeactivation(observers?.Count > 0 && keep < TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes)
+                ? TimeSpan.FromMinutes(IStateStoreKeyGrain.ObserverLifetimeMinutes)
+                : keep);
+        }
+
         expiryTimer = this.RegisterGrainTimer(
             _ => OnExpiryTimerAsync(),
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan)
             {
                 // Observers wait for the DELETE: keep the activation until the expiry fires. Without observers an expired key
                 // reads as absent on its next access even if the activation was collected.
-                KeepAlive = observers.Count > 0 || state.State.ObservingClients.Count > 0,
+                KeepAlive = observed,
                 Interleave = false,
             });
     }
@@ -389,6 +404,11 @@ public sealed partial class StateStoreKeyGrain(
                     LogDeliveryFailed(ex, clientId, this.GetPrimaryKeyString());
                 }
             }
+        }
+
+        if (observers is null)
+        {
+            return;
         }
 
         observers.ClearExpired();

@@ -81,7 +81,7 @@ public partial class CommandExecutor<TReq, TResp>
         ExtendedRequest<TReq> request;
         try
         {
-            request = ParseRequest(message, correlationData);
+            request = ParseRequest(message, correlationData, responseTopic, expiry);
             if (ValidateRequest(request) is { } rejection)
             {
                 throw rejection;
@@ -97,7 +97,7 @@ public partial class CommandExecutor<TReq, TResp>
         return () => ExecuteAsync(args, request, responseTopic, correlationData, expiry, key);
     }
 
-    private ExtendedRequest<TReq> ParseRequest(MqttApplicationMessage message, byte[] correlationData)
+    private ExtendedRequest<TReq> ParseRequest(MqttApplicationMessage message, byte[] correlationData, string responseTopic, DateTimeOffset expiry)
     {
         var userData = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, val) in message.EnumerateUserProperties())
@@ -136,6 +136,8 @@ public partial class CommandExecutor<TReq, TResp>
             TopicTokens = TopicPattern.ExtractTokens(RequestTopicPattern, TopicNamespace, message.Topic),
             Partition = message.GetUserProperty(AioUserProperties.Partition),
             Topic = message.Topic,
+            ResponseTopic = responseTopic,
+            ExpiresAt = expiry,
             ContentType = message.ContentType,
             PayloadFormatIndicator = message.PayloadFormatIndicator,
             ExtendedCloudEvent = message.GetCloudEvent(),

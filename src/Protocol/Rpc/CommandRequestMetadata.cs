@@ -34,6 +34,12 @@ public sealed class CommandRequestMetadata
     /// <summary>The topic the request arrived on (executor side).</summary>
     public string? Topic { get; init; }
 
+    /// <summary>The request's Response Topic (executor side): with the correlation data, the spec's dedup key (§1.12).</summary>
+    public string? ResponseTopic { get; init; }
+
+    /// <summary>When the request expires (executor side): its arrival plus its Message Expiry.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
     /// <summary>The received MQTT Content Type.</summary>
     public string? ContentType { get; init; }
 

@@ -143,6 +143,9 @@ public sealed partial class SiloApplication : IAsyncDisposable
                 membership.NumVotesForDeathDeclaration = options.MembershipVotesForDeath;
                 membership.TableRefreshTimeout = options.MembershipTableRefresh;
             });
+            // Bounded memory when activations (state-store keys, devices) outnumber memory: Orleans sheds the least recently used
+            // activations above 80% of the machine's memory, down to 75% (their state is in storage).
+            silo.Configure<GrainCollectionOptions>(collection => collection.EnableActivationSheddingOnMemoryPressure = true);
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             silo.AddAioClusterTls();
             silo.AddAioRedisTls();

@@ -1,3 +1,4 @@
+using OrleansAio.Grains.Rpc;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Mqtt;
@@ -9,7 +10,8 @@ namespace OrleansAio.Silo.Rpc;
 /// <summary>
 /// The silo's one <see cref="CommandExecutor{TReq, TResp}"/> for a registered command, on the silo's shared MQTT session and in
 /// the command's shared subscription group: each request runs once in the cluster, in the grain whose key is the request topic's
-/// key token, and duplicates are answered from the grain-backed <see cref="GrainCommandResponseCache"/>.
+/// key token. Duplicates that reach this silo while the first is in flight or answered are answered from the executor's own
+/// in-memory cache; a redelivery to any silo is answered by the handler grain's dedup record (<see cref="CommandDedupFilter"/>).
 /// </summary>
 /// <remarks>
 /// A participant in the silo lifecycle at <see cref="ServiceLifecycleStage.Active"/>: it subscribes once grains can be called and
@@ -27,6 +29,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
     private readonly IGrainFactory grainFactory;
     private readonly ILogger logger;
     private readonly CommandExecutor<TReq, TResp> executor;
+    private readonly bool durable;
 
     public CommandExecutorHost(
         string commandName,
@@ -38,6 +41,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
     {
         this.commandName = commandName;
         this.options = options;
+        durable = options.ParsedDedupDurability == CommandDedupDurability.Durable && !options.IsIdempotent;
         this.grainFactory = grainFactory;
         logger = loggerFactory.CreateLogger<CommandExecutorHost<TReq, TResp, TGrain>>();
         var tokens = new Dictionary<string, string>(options.TopicTokenMap, StringComparer.Ordinal);
@@ -51,7 +55,6 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
             ExecutionTimeout = options.ExecutionTimeout,
             IsIdempotent = options.IsIdempotent,
             CacheTtl = options.CacheTtl,
-            ResponseCache = new GrainCommandResponseCache(grainFactory, commandName, context.TimeProvider, logger),
             OnCommandReceived = ExecuteAsync,
         };
     }
@@ -101,6 +104,17 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
             new Dictionary<string, string>(metadata.UserData, StringComparer.Ordinal),
             metadata.Timestamp?.EncodeToString(),
             options.ExecutionTimeout);
+        if (metadata.ResponseTopic is { } responseTopic && metadata.ExpiresAt is { } expiresAt)
+        {
+            // Read by CommandDedupFilter in the grain's activation (the context flows only to this call and its continuations here).
+            RequestContext.Set(CommandDedupFilter.KeyName, CommandDedupFilter.Key(commandName, responseTopic, metadata.CorrelationId));
+            RequestContext.Set(CommandDedupFilter.ExpiresAtName, expiresAt.UtcTicks);
+            if (durable)
+            {
+                RequestContext.Set(CommandDedupFilter.DurableName, true);
+            }
+        }
+
         var response = await grain.ExecuteCommandAsync(grainRequest, cancellationToken);
         var responseMetadata = new CommandResponseMetadata();
         foreach (var (name, value) in response.UserData)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Packets;
@@ -75,7 +76,7 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task TheCachedResponseOutlivesTheCacheGrainsActivation()
+    public async Task TheDedupRecordOutlivesTheHandlerGrainsActivation()
     {
         var key = $"dup-{Guid.NewGuid():N}";
         await using var device = await RawDevice.ConnectAsync(fixture, key);
@@ -84,14 +85,43 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         await device.Client.Client.PublishAsync(request, Ct);
         await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
 
-        // As if the cache grain's silo had gone away: the entry must come back from grain storage.
-        var cacheKey = GrainCommandResponseCache.GrainKey("increment", CommandCacheKey.Create(request.ResponseTopic, correlation));
-        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ICommandResponseCacheGrain>(cacheKey));
+        // Collected, shed or moved: the record is written to storage when the activation goes and read by the next one.
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ICounterGrain>(key));
         await RedeliverToEverySiloAsync(request);
 
         await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
-        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+        // The counter keeps its count in memory only: a new activation that had run the request would say 1.
+        Assert.Equal(0, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
         AssertSameResponses(device.Responses.ToArray(), correlation);
+    }
+
+    [Fact]
+    public async Task AfterAConflictingWriteTheDurableRecordsAreReadAgainAndWrittenByTheNextRequest()
+    {
+        var key = $"conflict-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
+
+        // Another writer (a second activation during a membership change) changes the stored records: the activation's ETag is stale.
+        var grainId = fixture.Client.GetGrain<ICounterGrain>(key).GetGrainId();
+        var storage = fixture.Cluster.GetSiloServiceProvider(fixture.Cluster.Silos[0].SiloAddress)
+            .GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(Orleans.Providers.ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        var stored = new GrainState<Grains.Rpc.CommandDedupState>(new Grains.Rpc.CommandDedupState());
+        await storage.ReadStateAsync(Grains.Rpc.CommandDedupFilter.StateName, grainId, stored);
+        Assert.Single(stored.State!.Records);
+        await storage.WriteStateAsync(Grains.Rpc.CommandDedupFilter.StateName, grainId, stored);
+
+        // The next request's write fails on the ETag (logged, answered anyway) and reads the state again; the one after it writes.
+        await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 2, "the second response", Ct);
+        await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 3, "the third response", Ct);
+
+        var after = new GrainState<Grains.Rpc.CommandDedupState>(new Grains.Rpc.CommandDedupState());
+        await storage.ReadStateAsync(Grains.Rpc.CommandDedupFilter.StateName, grainId, after);
+        Assert.Equal(3, after.State!.Records.Count);
+        Assert.Equal(3, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
     }
 
     [Fact]

@@ -112,4 +112,44 @@ public sealed class CapabilityOptionsValidationTests
 
         Assert.StartsWith("Commands:reboot:DispatchConcurrency: ", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Durable", CommandDedupDurability.Durable)]
+    [InlineData("activation", CommandDedupDurability.Activation)]
+    public void DedupDurabilityIsReadFromConfiguration(string value, CommandDedupDurability expected)
+    {
+        using var provider = CommandOptionsFrom(value);
+
+        Assert.Equal(expected, provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AioCommandOptions>>().Get("reboot").ParsedDedupDurability);
+    }
+
+    [Theory]
+    [InlineData("Sometimes")]
+    [InlineData("1")]
+    public void AnUnknownDedupDurabilityIsRefusedNamingTheKey(string value)
+    {
+        using var provider = CommandOptionsFrom(value);
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AioCommandOptions>>().Get("reboot"));
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Commands:reboot:DedupDurability: ", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure);
+    }
+
+    private static ServiceProvider CommandOptionsFrom(string durability)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Commands:reboot:RequestTopicPattern"] = "things/{executorId}/command/{commandName}",
+                ["Commands:reboot:DedupDurability"] = durability,
+            })
+            .Build();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration);
+        services.AddAioOptions<AioCommandOptions>(RpcSiloBuilderExtensions.CommandsSection + "reboot", null, o => o.Validate("reboot"), "reboot");
+        return services.BuildServiceProvider();
+    }
 }

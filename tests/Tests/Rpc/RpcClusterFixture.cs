@@ -4,7 +4,7 @@ using OrleansAio.Tests.Fixtures;
 namespace OrleansAio.Tests.Rpc;
 
 /// <summary>Two silos serving the <c>increment</c> command with <see cref="ICounterGrain"/> and calling a stand-in device.</summary>
-public sealed class RpcClusterFixture : AioClusterFixture
+public class RpcClusterFixture : AioClusterFixture
 {
     public const string CounterPattern = "test/rpc/{executorId}/{commandName}";
     public const string DevicePattern = "test/device/{executorId}/{commandName}";

@@ -36,8 +36,32 @@ public sealed class AioCommandOptions
     /// <summary>The silos' shared subscription group (default <c>orleans-aio-{commandName}</c>).</summary>
     public string? ServiceGroupId { get; set; }
 
-    /// <summary>The most requests one silo executes at once (default 10).</summary>
-    public int DispatchConcurrency { get; set; } = CommandExecutor<object, object>.DefaultDispatchConcurrency;
+    /// <summary>The default of <see cref="DispatchConcurrency"/>.</summary>
+    public const int DefaultDispatchConcurrency = 64;
+
+    /// <summary>
+    /// The most requests one silo executes at once (default 64). Higher than the protocol executor's 10: an execution here is a
+    /// grain call that waits on the grain (and its storage), not work on the silo's own threads, and each grain still takes
+    /// its requests one at a time; with 10, a silo serving many devices was capped at 10 over the grain call's latency.
+    /// </summary>
+    public int DispatchConcurrency { get; set; } = DefaultDispatchConcurrency;
+
+    /// <summary>
+    /// When a command served by a handler grain is safe from running twice (<c>Commands:{name}:DedupDurability</c>):
+    /// <see cref="CommandDedupDurability.Durable"/> (default) writes the dedup record to grain storage before the response is
+    /// published, so a redelivery after a silo crash is not executed again; <see cref="CommandDedupDurability.Activation"/>
+    /// keeps it in the activation only (saved on graceful deactivation), faster but a crash between execution and
+    /// acknowledgement lets the redelivery run again. Ignored for <see cref="IsIdempotent"/> commands (always in the activation).
+    /// </summary>
+    /// <remarks>A string (<c>Durable</c> or <c>Activation</c>, any case) so a bad configured value is reported by validation,
+    /// naming the key, instead of failing the configuration binder; <see cref="ParsedDedupDurability"/> is the value.</remarks>
+    public string DedupDurability { get; set; } = nameof(CommandDedupDurability.Durable);
+
+    /// <summary>The parsed <see cref="DedupDurability"/>; <see cref="CommandDedupDurability.Durable"/> when it does not parse (refused by <see cref="Validate"/>).</summary>
+    public CommandDedupDurability ParsedDedupDurability =>
+        Enum.TryParse<CommandDedupDurability>(DedupDurability, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(DedupDurability, out _)
+            ? value
+            : CommandDedupDurability.Durable;
 
     /// <summary>Checks the options; a bad value is named in the error.</summary>
     /// <param name="commandName">The command name.</param>
@@ -68,8 +92,24 @@ public sealed class AioCommandOptions
             throw AioProtocolException.ConfigurationInvalid(nameof(DispatchConcurrency), DispatchConcurrency, "at least one request must run at a time");
         }
 
+        if (!Enum.TryParse<CommandDedupDurability>(DedupDurability, ignoreCase: true, out var durability) || !Enum.IsDefined(durability) || int.TryParse(DedupDurability, out _))
+        {
+            throw AioProtocolException.ConfigurationInvalid(
+                nameof(DedupDurability), DedupDurability, $"the dedup durability of command '{commandName}' must be Durable or Activation");
+        }
+
         ArgumentNullException.ThrowIfNull(Serializer);
     }
+}
+
+/// <summary>Where the dedup record of a command served by a handler grain is kept (<see cref="AioCommandOptions.DedupDurability"/>).</summary>
+public enum CommandDedupDurability
+{
+    /// <summary>In the activation and in grain storage, written before the response is published (group commit per activation).</summary>
+    Durable,
+
+    /// <summary>In the activation only, saved to storage on graceful deactivation: a silo crash can let a redelivery run again.</summary>
+    Activation,
 }
 
 /// <summary>How the cluster calls one remote command (<c>AddAioCommandInvoker</c>).</summary>

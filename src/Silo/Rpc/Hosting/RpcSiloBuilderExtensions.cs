@@ -46,6 +46,14 @@ public static class RpcSiloBuilderExtensions
             sp.GetRequiredService<ApplicationContext>(),
             sp.GetRequiredService<ILoggerFactory>()));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CommandExecutorHost<TReq, TResp, TGrain>>());
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        if (!silo.Services.Any(d => d.ServiceType == typeof(CommandDedupActivations)))
+        {
+            // Cluster-wide dedup in the handler grain's activation (src/Grains/Rpc/README.md), once for every command.
+            silo.Services.AddSingleton<CommandDedupActivations>();
+            silo.Services.AddSingleton<IConfigureGrainContextProvider>(sp => sp.GetRequiredService<CommandDedupActivations>());
+            silo.Services.AddSingleton<IIncomingGrainCallFilter, CommandDedupFilter>();
+        }
         return silo;
     }
 

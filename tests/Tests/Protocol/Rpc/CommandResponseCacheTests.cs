@@ -57,4 +57,27 @@ public sealed class CommandResponseCacheTests
         Assert.True((await cache.TryAddAsync(completed, Start.AddSeconds(20), ct)).IsNew);
         Assert.False((await cache.TryAddAsync(pending, Start.AddSeconds(20), ct)).IsNew);
     }
+
+    [Fact]
+    public async Task Expired_entries_are_purged_by_later_requests_and_a_pending_one_when_it_completes_late()
+    {
+        var time = new ManualTimeProvider(Start);
+        var cache = new InMemoryCommandResponseCache(time);
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 1_000; i++)
+        {
+            var key = CommandCacheKey.Create("t", Guid.NewGuid().ToByteArray());
+            await cache.TryAddAsync(key, Start.AddMilliseconds(10 + (i * 3)), ct);
+            await cache.CompleteAsync(key, Response, ct);
+        }
+
+        var late = CommandCacheKey.Create("t", Guid.NewGuid().ToByteArray());
+        await cache.TryAddAsync(late, Start.AddSeconds(1), ct);
+        time.Now = Start.AddSeconds(4);
+        await cache.TryAddAsync(CommandCacheKey.Create("t", Guid.NewGuid().ToByteArray()), Start.AddSeconds(20), ct);
+        Assert.Equal(2, cache.Count);
+
+        await cache.CompleteAsync(late, Response, ct);
+        Assert.Equal(1, cache.Count);
+    }
 }
