@@ -7,6 +7,9 @@ using MQTTnet;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using OrleansAio.Abstractions.Common;
+using Orleans.Providers;
+using Orleans.Storage;
+using OrleansAio.Grains.Rpc;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
 using OrleansAio.Protocol.Rpc;
@@ -122,6 +125,32 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         await storage.ReadStateAsync(Grains.Rpc.CommandDedupFilter.StateName, grainId, after);
         Assert.Equal(3, after.State!.Records.Count);
         Assert.Equal(3, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+    }
+
+    [Fact]
+    public async Task OneGrainTypeServesTwoCommandsAndTheActivationModeWritesOnlyWhenTheActivationGoes()
+    {
+        var key = $"in-memory-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key, "incrementInMemory");
+        var request = device.Request(Guid.NewGuid().ToByteArray());
+        await device.Client.Client.PublishAsync(request, Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
+        Assert.Empty((await ReadDedupStateAsync(key)).Records);
+
+        // Deactivated gracefully: written then and read by the next activation, so the redelivery is still not run again.
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ICounterGrain>(key));
+        Assert.Single((await ReadDedupStateAsync(key)).Records);
+        await RedeliverToEverySiloAsync(request);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
+        Assert.Equal(0, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+    }
+
+    private async Task<CommandDedupState> ReadDedupStateAsync(string key)
+    {
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        var state = new GrainState<CommandDedupState>(new CommandDedupState());
+        await storage.ReadStateAsync(CommandDedupFilter.StateName, fixture.Client.GetGrain<ICounterGrain>(key).GetGrainId(), state);
+        return state.State ?? new CommandDedupState();
     }
 
     [Fact]
@@ -258,11 +287,12 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
     /// <summary>A device speaking raw MQTT, so a test controls the correlation data and can resend a request byte for byte.</summary>
     private sealed class RawDevice : IAsyncDisposable
     {
-        private RawDevice(MqttTestClient client, string key)
+        private RawDevice(MqttTestClient client, string key, string command)
         {
             Client = client;
             Key = key;
-            ResponseTopic = $"clients/{client.ClientId}/test/rpc/{key}/increment";
+            Command = command;
+            ResponseTopic = $"clients/{client.ClientId}/test/rpc/{key}/{command}";
             client.Client.ApplicationMessageReceivedAsync += args =>
             {
                 if (args.ApplicationMessage.Topic == ResponseTopic)
@@ -278,20 +308,22 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
 
         public string Key { get; }
 
+        public string Command { get; }
+
         public string ResponseTopic { get; }
 
         public ConcurrentQueue<MqttApplicationMessage> Responses { get; } = new();
 
-        public static async Task<RawDevice> ConnectAsync(RpcClusterFixture fixture, string key)
+        public static async Task<RawDevice> ConnectAsync(RpcClusterFixture fixture, string key, string command = "increment")
         {
             var client = await MqttTestClient.ConnectAsync(fixture.Broker.Port, "raw-" + Guid.NewGuid().ToString("N")[..6], cancellationToken: Ct);
-            var device = new RawDevice(client, key);
+            var device = new RawDevice(client, key, command);
             await client.SubscribeAsync(device.ResponseTopic, Ct);
             return device;
         }
 
         public MqttApplicationMessage Request(byte[] correlation) => new MqttApplicationMessageBuilder()
-            .WithTopic($"test/rpc/{Key}/increment")
+            .WithTopic($"test/rpc/{Key}/{Command}")
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithResponseTopic(ResponseTopic)
             .WithCorrelationData(correlation)

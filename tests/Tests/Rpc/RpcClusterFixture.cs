@@ -16,6 +16,12 @@ public class RpcClusterFixture : AioClusterFixture
             options.RequestTopicPattern = CounterPattern;
             options.ExecutionTimeout = TimeSpan.FromSeconds(2);
         });
+        // The same grain type serving a second command, its dedup record kept in the activation only.
+        silo.AddAioCommand<CounterRequest, CounterResponse, ICounterGrain>("incrementInMemory", options =>
+        {
+            options.RequestTopicPattern = CounterPattern;
+            options.DedupDurability = nameof(CommandDedupDurability.Activation);
+        });
         silo.AddAioCommandInvoker<DeviceRequest, DeviceResponse>("echo", options => options.RequestTopicPattern = DevicePattern);
         silo.AddAioCommandInvoker<DeviceRequest, DeviceResponse>("nobody", options => options.RequestTopicPattern = DevicePattern);
 

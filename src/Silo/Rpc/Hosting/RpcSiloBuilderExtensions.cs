@@ -38,14 +38,15 @@ public static class RpcSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         silo.Services.AddAioOptions(CommandsSection + commandName, configure, o => o.Validate(commandName), commandName);
         silo.Services.AddAioApplicationContext();
-        silo.Services.AddSingleton(sp => new CommandExecutorHost<TReq, TResp, TGrain>(
+        // Keyed by the command name: one grain type may serve several commands, each with its own executor.
+        silo.Services.AddKeyedSingleton(commandName, (sp, _) => new CommandExecutorHost<TReq, TResp, TGrain>(
             commandName,
             sp.GetRequiredService<IOptionsMonitor<AioCommandOptions>>().Get(commandName),
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetRequiredService<IMqttPubSubClient>(),
             sp.GetRequiredService<ApplicationContext>(),
             sp.GetRequiredService<ILoggerFactory>()));
-        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<CommandExecutorHost<TReq, TResp, TGrain>>());
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<CommandExecutorHost<TReq, TResp, TGrain>>(commandName));
         silo.Services.TryAddSingleton(TimeProvider.System);
         if (!silo.Services.Any(d => d.ServiceType == typeof(CommandDedupActivations)))
         {
