@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Metadata;
@@ -476,13 +477,65 @@ internal sealed class CommandDedupRecords(GrainId grainId)
     }
 }
 
-/// <summary>The persisted dedup records of one handler grain (written when its activation is deactivated).</summary>
+/// <summary>The persisted dedup records of one handler grain (written before a durable response, and when its activation goes).</summary>
+/// <remarks>
+/// Stored as one packed byte array (<see cref="Packed"/>), not as a list of objects: the grain-storage serializer (JSON) then
+/// writes one base64 string instead of an object per record, which is most of a durable write's cost when an activation holds
+/// hundreds of unexpired records. Only <see cref="Packed"/> is persisted (<see cref="DataContractAttribute"/>).
+/// </remarks>
 [GenerateSerializer]
+[DataContract]
 public sealed class CommandDedupState
 {
-    /// <summary>The unexpired records.</summary>
+    /// <summary>The records, packed: per record its key (UTF-8, length-prefixed), expiry ticks and response bytes (length-prefixed).</summary>
     [Id(0)]
-    public List<CommandDedupRecord> Records { get; set; } = [];
+    [DataMember]
+    public byte[] Packed { get; set; } = [];
+
+    /// <summary>The unexpired records (unpacked from, or packed into, <see cref="Packed"/>).</summary>
+    [IgnoreDataMember]
+    public List<CommandDedupRecord> Records
+    {
+        get
+        {
+            var records = new List<CommandDedupRecord>();
+            if (Packed.Length == 0)
+            {
+                return records;
+            }
+
+            using var reader = new BinaryReader(new MemoryStream(Packed, writable: false), System.Text.Encoding.UTF8);
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                var key = reader.ReadString();
+                var expires = reader.ReadInt64();
+                var response = reader.ReadBytes(reader.ReadInt32());
+                records.Add(new CommandDedupRecord { Key = key, ExpiresAtTicks = expires, Response = response });
+            }
+
+            return records;
+        }
+
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(value.Count);
+                foreach (var record in value)
+                {
+                    writer.Write(record.Key);
+                    writer.Write(record.ExpiresAtTicks);
+                    writer.Write(record.Response.Length);
+                    writer.Write(record.Response);
+                }
+            }
+
+            Packed = buffer.ToArray();
+        }
+    }
 }
 
 /// <summary>One persisted dedup record.</summary>
