@@ -23,6 +23,13 @@ public sealed class StateStoreOptions
     /// <summary>How often each silo asks the expiry index to delete expired keys nobody read again (default 1 minute).</summary>
     public TimeSpan ExpiredKeyReclaimInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The longest one request may take to execute, within its own message expiry (default 30 s, 1 s to 5 minutes). Long
+    /// enough to ride out a silo death: a request whose key grain was on the dead silo waits until Orleans declares that silo
+    /// dead and places the key elsewhere (README, "Failover"); a client with a shorter timeout is bound by its own expiry.
+    /// </summary>
+    public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Checks the values, naming the first bad one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()
@@ -50,6 +57,11 @@ public sealed class StateStoreOptions
         if (ExpiredKeyReclaimInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ExpiredKeyReclaimInterval), ExpiredKeyReclaimInterval, "the reclaim interval must be positive");
+        }
+
+        if (ExecutionTimeout < TimeSpan.FromSeconds(1) || ExecutionTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExecutionTimeout), ExecutionTimeout, "the execution timeout must be between 1 second and 5 minutes");
         }
 
         if (ObserverCallTimeout <= TimeSpan.Zero)

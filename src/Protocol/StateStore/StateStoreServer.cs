@@ -48,7 +48,11 @@ public sealed record StateStoreCommand(
     long? ExpiryMilliseconds,
     HlcTimestamp RequestTimestamp,
     HlcTimestamp? FencingToken,
-    string? ClientId);
+    string? ClientId)
+{
+    /// <summary>When the request expires (its arrival plus its Message Expiry), if it has an expiry.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 /// <summary>A state-store reply: the RESP3 payload and the version to put in <c>__ts</c> (absent when <see langword="null"/>).</summary>
 /// <param name="Payload">The RESP3 reply.</param>
@@ -104,7 +108,8 @@ public sealed partial class StateStoreServer : IAsyncDisposable
     /// <param name="mqttClient">The MQTT session that receives requests and publishes replies.</param>
     /// <param name="loggerFactory">Logging; optional.</param>
     /// <param name="serviceGroupId">The shared-subscription group (every server in it takes a share), or <see langword="null"/>.</param>
-    public StateStoreServer(ApplicationContext context, IMqttPubSubClient mqttClient, ILoggerFactory? loggerFactory = null, string? serviceGroupId = "statestore")
+    /// <param name="executionTimeout">The longest a request may execute, within its own expiry (default: the executor's 10 s).</param>
+    public StateStoreServer(ApplicationContext context, IMqttPubSubClient mqttClient, ILoggerFactory? loggerFactory = null, string? serviceGroupId = "statestore", TimeSpan? executionTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(mqttClient);
@@ -114,6 +119,7 @@ public sealed partial class StateStoreServer : IAsyncDisposable
         {
             RequestTopicPattern = StateStoreTopics.RequestTopic,
             ServiceGroupId = serviceGroupId,
+            ExecutionTimeout = executionTimeout ?? CommandExecutor<byte[], StateStoreReply>.DefaultExecutionTimeout,
             OnCommandReceived = HandleAsync,
         };
     }
@@ -308,6 +314,7 @@ public sealed partial class StateStoreServer : IAsyncDisposable
         }
         else
         {
+            command = command with { ExpiresAt = metadata.ExpiresAt };
             try
             {
                 reply = await OnCommandAsync!(command, cancellationToken).ConfigureAwait(false);

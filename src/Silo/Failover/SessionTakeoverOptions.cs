@@ -1,7 +1,8 @@
 namespace OrleansAio.Silo.Failover;
 
 /// <summary>
-/// The takeover of a dead silo's MQTT session by a survivor (external broker only), bound from the <c>Failover</c> section.
+/// The takeover of a dead silo's MQTT session by a survivor (external broker only) and the retry of grain calls to an unreachable
+/// silo, bound from the <c>Failover</c> section.
 /// </summary>
 public sealed class SessionTakeoverOptions
 {
@@ -17,6 +18,13 @@ public sealed class SessionTakeoverOptions
     /// </summary>
     public TimeSpan TakeoverWindow { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long a grain call whose target silo cannot be reached (dead, or dying and not yet declared dead) is retried before its
+    /// failure reaches the caller (<see cref="UnavailableSiloRetryFilter"/>). Applies with either broker. Default 15 s; zero turns
+    /// the retries off.
+    /// </summary>
+    public TimeSpan RetryUnavailableFor { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; its parameter name is the setting.</exception>
     public void Validate()
@@ -24,6 +32,11 @@ public sealed class SessionTakeoverOptions
         if (QuietPeriod <= TimeSpan.Zero || QuietPeriod > TimeSpan.FromMinutes(1))
         {
             throw new ArgumentOutOfRangeException(nameof(QuietPeriod), QuietPeriod, "must be positive and at most 1 minute");
+        }
+
+        if (RetryUnavailableFor < TimeSpan.Zero || RetryUnavailableFor > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RetryUnavailableFor), RetryUnavailableFor, "must be between zero (off) and 5 minutes");
         }
 
         if (TakeoverWindow <= TimeSpan.Zero)

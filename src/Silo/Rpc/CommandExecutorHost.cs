@@ -1,3 +1,4 @@
+using OrleansAio.Silo.Failover;
 using OrleansAio.Grains.Rpc;
 using OrleansAio.GrainsInterfaces.Rpc;
 using OrleansAio.Protocol.Common;
@@ -104,6 +105,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
             new Dictionary<string, string>(metadata.UserData, StringComparer.Ordinal),
             metadata.Timestamp?.EncodeToString(),
             options.ExecutionTimeout);
+        UnavailableSiloRetryFilter.CallerDeadline.Value = metadata.ExpiresAt;
         if (metadata.ResponseTopic is { } responseTopic && metadata.ExpiresAt is { } expiresAt)
         {
             // Read by CommandDedupFilter in the grain's activation (the context flows only to this call and its continuations here).

@@ -1,3 +1,4 @@
+using OrleansAio.Silo.Failover;
 using Microsoft.Extensions.Options;
 using MQTTnet.Server;
 using OrleansAio.Abstractions.Common;
@@ -77,7 +78,7 @@ public sealed partial class StateStoreEndpoint(
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        server = new StateStoreServer(context, mqttClient, loggerFactory, ServiceGroupId)
+        server = new StateStoreServer(context, mqttClient, loggerFactory, ServiceGroupId, settings.ExecutionTimeout)
         {
             MaxKeyBytes = settings.MaxKeyBytes,
             MaxValueBytes = settings.MaxValueBytes,
@@ -119,6 +120,8 @@ public sealed partial class StateStoreEndpoint(
     // The one point where access rules and quotas apply (StateStoreAuthorizer): before the command, and after an applied write.
     private async Task<StateStoreReply> ExecuteAsync(StateStoreCommand command, CancellationToken cancellationToken)
     {
+        // Grain calls to an unreachable silo are retried only while an error can still reach the requester in time.
+        UnavailableSiloRetryFilter.CallerDeadline.Value = command.ExpiresAt;
         if (!authorizer.IsActive)
         {
             return await ExecuteCommandAsync(command, cancellationToken).ConfigureAwait(false);

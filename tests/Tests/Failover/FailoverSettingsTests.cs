@@ -20,6 +20,7 @@ public sealed class FailoverSettingsTests : IDisposable
         { "Silo:MembershipTableRefresh", "00:00:00", "Silo:MembershipTableRefresh", "must be positive" },
         { "Failover:QuietPeriod", "00:05:00", "Failover:QuietPeriod", "must be positive and at most 1 minute" },
         { "Failover:TakeoverWindow", "-00:00:01", "Failover:TakeoverWindow", "must be positive" },
+        { "Failover:RetryUnavailableFor", "00:06:00", "Failover:RetryUnavailableFor", "must be between zero (off) and 5 minutes" },
     };
 
     [Theory]

@@ -33,6 +33,7 @@ public sealed class SiloStartupErrorTests : IDisposable
         { "--Silo:GarnetIndexSize=16 m", "Silo:GarnetIndexSize", "'16 m' is not a Garnet size" },
         { "--Silo:AdvertisedAddress=10.9.9.9", "Silo:AdvertisedAddress", "10.9.9.9 is not an address of this machine" },
         { "--StateStore:MaxClockDrift=-00:00:01", "StateStore:MaxClockDrift", "the clock drift must be positive" },
+        { "--StateStore:ExecutionTimeout=00:00:00.500", "StateStore:ExecutionTimeout", "the execution timeout must be between 1 second and 5 minutes" },
         { "--Leasing:ReobserveInterval=00:10:00", "Leasing:ReobserveInterval", "must be positive and below 5 minutes" },
         { "--Silo:BrokerBindAddress=0.0.0.0", "Silo:BrokerBindAddress", "with no authentication: set Broker:Authentication:PasswordFile" },
         { "--Broker:Acl:File=/nonexistent/acl", "Broker:Acl:File", "does not exist" },

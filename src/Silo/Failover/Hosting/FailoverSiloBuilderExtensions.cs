@@ -13,7 +13,9 @@ public static class FailoverSiloBuilderExtensions
     /// <summary>
     /// Adds the session takeover: every silo watches Orleans membership, and when a silo is declared dead the lowest active silo
     /// takes over its MQTT session (see <see cref="DeadSiloSessionTakeover"/>). Does nothing with the embedded broker, where each
-    /// silo has its own broker. Options bind from <c>Failover</c> and are validated at start (<c>Failover:QuietPeriod</c>...).
+    /// silo has its own broker. Adds, with either broker, the retry of grain calls whose target silo cannot be reached
+    /// (<see cref="UnavailableSiloRetryFilter"/>). Options bind from <c>Failover</c> and are validated at start
+    /// (<c>Failover:QuietPeriod</c>...).
     /// </summary>
     /// <param name="silo">The silo builder; the shared MQTT session (<c>AddAioMqttConnection</c>) must be registered too.</param>
     /// <param name="configure">Changes the options after the configuration is applied.</param>
@@ -26,6 +28,8 @@ public static class FailoverSiloBuilderExtensions
         silo.Services.TryAddSingleton<SessionTakeover>();
         silo.Services.TryAddSingleton<DeadSiloSessionTakeover>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeadSiloSessionTakeover>());
+        silo.Services.TryAddSingleton<UnavailableSiloRetryFilter>();
+        silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<UnavailableSiloRetryFilter>());
         return silo;
     }
 }
