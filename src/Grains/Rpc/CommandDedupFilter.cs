@@ -139,6 +139,8 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
     private readonly System.Collections.Concurrent.ConcurrentDictionary<GrainType, bool> handlerTypes = new();
     private IGrainStorage? storage;
     private bool storageResolved;
+    private ICommandDedupStore? dedupStore;
+    private bool dedupStoreResolved;
 
     /// <summary>Creates the provider.</summary>
     /// <param name="services">The silo's services (the default grain storage is resolved on first use).</param>
@@ -177,6 +179,21 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
         context.ObservableLifecycle.Subscribe(nameof(CommandDedupActivations), GrainLifecycleStage.SetupState, _ => Task.CompletedTask, _ => SaveAsync(records));
     }
 
+    // The record-by-record store when the silo registered one (the factory may return null: no Redis grain storage).
+    private ICommandDedupStore? DedupStore
+    {
+        get
+        {
+            if (!dedupStoreResolved)
+            {
+                dedupStore = services.GetService<ICommandDedupStore>();
+                dedupStoreResolved = true;
+            }
+
+            return dedupStore;
+        }
+    }
+
     private IGrainStorage? Storage
     {
         get
@@ -203,6 +220,33 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
 
     private async Task ReadAsync(CommandDedupRecords records)
     {
+        if (DedupStore is { } dedup)
+        {
+            records.RecordByRecord = true;
+            try
+            {
+                var stored = await dedup.ReadAsync(records.GrainId);
+                var now = timeProvider.GetUtcNow().UtcTicks;
+                foreach (var record in stored)
+                {
+                    if (record.ExpiresAtTicks > now)
+                    {
+                        records.AddStored(record.Key, record.ExpiresAtTicks, serializer.Deserialize<object?>(record.Response), record.Response, now);
+                    }
+                    else
+                    {
+                        records.ForgetStored(record.Key);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                LogStorageFailed(ex, records.GrainId.ToString());
+            }
+
+            return;
+        }
+
         if (Storage is not { } store)
         {
             return;
@@ -235,7 +279,7 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
     /// <returns>When a write that started after the caller's record was completed has finished (failures are logged, not thrown).</returns>
     internal Task PersistAsync(CommandDedupRecords records)
     {
-        if (Storage is null)
+        if (DedupStore is null && Storage is null)
         {
             return Task.CompletedTask;
         }
@@ -258,7 +302,7 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
     private async Task WriteLoopAsync(CommandDedupRecords records, TaskCompletionSource? batch)
     {
         await Task.Yield();
-        await WriteLiveAsync(records);
+        await WriteLiveAsync(records, all: false);
         batch?.TrySetResult();
         lock (records.WriteGate)
         {
@@ -274,8 +318,15 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
         }
     }
 
-    private async Task WriteLiveAsync(CommandDedupRecords records)
+    // all: every unstored record (deactivation, where Activation-mode records were never written); else the durable ones.
+    private async Task WriteLiveAsync(CommandDedupRecords records, bool all)
     {
+        if (DedupStore is { } dedup)
+        {
+            await WriteChangesAsync(records, dedup, all);
+            return;
+        }
+
         var store = Storage!;
         var live = records.Live(timeProvider.GetUtcNow().UtcTicks, Serialize);
         try
@@ -294,6 +345,27 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
         {
             LogStorageFailed(ex, records.GrainId.ToString());
             await RefreshAsync(records, store);
+        }
+    }
+
+    // Record by record: only the records completed since the last write, and the keys of stored records that expired since.
+    private async Task WriteChangesAsync(CommandDedupRecords records, ICommandDedupStore dedup, bool all)
+    {
+        var (added, removed, keepUntil) = records.TakeChanges(timeProvider.GetUtcNow().UtcTicks, Serialize, all);
+        if (added.Count == 0 && removed.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await dedup.WriteAsync(records.GrainId, added, removed, keepUntil);
+        }
+        catch (Exception ex)
+        {
+            // Availability over dedup; the next write carries these again.
+            LogStorageFailed(ex, records.GrainId.ToString());
+            records.ReturnChanges(added, removed);
         }
     }
 
@@ -325,7 +397,7 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
 
     private async Task SaveAsync(CommandDedupRecords records)
     {
-        if (Storage is null)
+        if (DedupStore is null && Storage is null)
         {
             return;
         }
@@ -347,7 +419,7 @@ public sealed partial class CommandDedupActivations : IConfigureGrainContextProv
             await pending;
         }
 
-        await WriteLiveAsync(records);
+        await WriteLiveAsync(records, all: true);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {Key} answered from the handler grain's dedup record")]
@@ -364,12 +436,20 @@ internal sealed class CommandDedupRecords(GrainId grainId)
     private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly Queue<(long ExpiresAtTicks, string Key)> order = new();
 
+    // For a record-by-record store: keys of stored records that expired (to delete) and the latest stored expiry.
+    private readonly List<string> expiredStored = [];
+    private readonly List<string> durableUnstored = [];
+    private long keepUntilTicks;
+
     public GrainId GrainId { get; } = grainId;
 
     /// <summary>The read of the stored records, started by the first command.</summary>
     public Task? LoadTask { get; set; }
 
     public GrainState<CommandDedupState> Stored { get; } = new(new CommandDedupState());
+
+    /// <summary>Whether the records go to an <see cref="ICommandDedupStore"/> (expired stored records are then deleted one by one).</summary>
+    public bool RecordByRecord { get; set; }
 
     /// <summary>Guards <see cref="WriteInFlight"/> and <see cref="NextWrite"/> (group commit).</summary>
     public Lock WriteGate { get; } = new();
@@ -404,8 +484,68 @@ internal sealed class CommandDedupRecords(GrainId grainId)
         lock (gate)
         {
             Purge(now);
-            entries[key] = new Entry(expiresAtTicks, Task.FromResult(response)) { Completed = true, Result = response, Bytes = bytes };
+            entries[key] = new Entry(expiresAtTicks, Task.FromResult(response)) { Completed = true, Result = response, Bytes = bytes, Stored = true };
             order.Enqueue((expiresAtTicks, key));
+            keepUntilTicks = Math.Max(keepUntilTicks, expiresAtTicks);
+        }
+    }
+
+    /// <summary>A stored record that is already expired: deleted with the next write.</summary>
+    public void ForgetStored(string key)
+    {
+        lock (gate)
+        {
+            expiredStored.Add(key);
+        }
+    }
+
+    /// <summary>
+    /// For a record-by-record store: the executed, unexpired records not stored yet (serialized by <paramref name="serialize"/>
+    /// when they have no bytes), now counted as stored; the keys of stored records that expired; the latest stored expiry.
+    /// </summary>
+    /// <param name="now">The current time (UTC ticks).</param>
+    /// <param name="serialize">Serializes a response that has no bytes yet.</param>
+    /// <param name="all">Every unstored record (a scan of all records); else only those completed durably since the last write.</param>
+    public (List<CommandDedupRecord> Added, List<string> Removed, long KeepUntilTicks) TakeChanges(long now, Func<object?, byte[]> serialize, bool all)
+    {
+        lock (gate)
+        {
+            Purge(now);
+            var added = new List<CommandDedupRecord>();
+            IEnumerable<string> candidates = all ? entries.Keys : durableUnstored;
+            foreach (var key in candidates)
+            {
+                if (entries.TryGetValue(key, out var entry) && !entry.Stored && entry.Completed && entry.ExpiresAtTicks > now)
+                {
+                    var bytes = entry.Bytes ??= serialize(entry.Result);
+                    entry.Stored = true;
+                    keepUntilTicks = Math.Max(keepUntilTicks, entry.ExpiresAtTicks);
+                    added.Add(new CommandDedupRecord { Key = key, ExpiresAtTicks = entry.ExpiresAtTicks, Response = bytes });
+                }
+            }
+
+            durableUnstored.Clear();
+            var removed = expiredStored.ToList();
+            expiredStored.Clear();
+            return (added, removed, keepUntilTicks);
+        }
+    }
+
+    /// <summary>A failed write: its records count as not stored again and its deletions are kept for the next write.</summary>
+    public void ReturnChanges(List<CommandDedupRecord> added, List<string> removed)
+    {
+        lock (gate)
+        {
+            foreach (var record in added)
+            {
+                if (entries.TryGetValue(record.Key, out var entry))
+                {
+                    entry.Stored = false;
+                    durableUnstored.Add(record.Key);
+                }
+            }
+
+            expiredStored.AddRange(removed);
         }
     }
 
@@ -419,6 +559,10 @@ internal sealed class CommandDedupRecords(GrainId grainId)
                 entry.Result = response;
                 entry.Bytes = bytes;
                 entry.Completed = true;
+                if (bytes is not null && RecordByRecord)
+                {
+                    durableUnstored.Add(key);
+                }
             }
         }
     }
@@ -459,6 +603,10 @@ internal sealed class CommandDedupRecords(GrainId grainId)
             if (entries.TryGetValue(head.Key, out var entry) && entry.ExpiresAtTicks <= now && entry.Response.IsCompleted)
             {
                 entries.Remove(head.Key);
+                if (entry.Stored && RecordByRecord)
+                {
+                    expiredStored.Add(head.Key);
+                }
             }
         }
     }
@@ -474,6 +622,9 @@ internal sealed class CommandDedupRecords(GrainId grainId)
         public object? Result { get; set; }
 
         public byte[]? Bytes { get; set; }
+
+        // Written to the record-by-record store (or read from it).
+        public bool Stored { get; set; }
     }
 }
 

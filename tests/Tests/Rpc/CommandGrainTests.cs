@@ -99,32 +99,44 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task AfterAConflictingWriteTheDurableRecordsAreReadAgainAndWrittenByTheNextRequest()
+    public async Task EachDurableRequestStoresItsOwnRecordAndAnotherWritersRecordsAreKeptAndRead()
     {
-        var key = $"conflict-{Guid.NewGuid():N}";
+        var key = $"records-{Guid.NewGuid():N}";
         await using var device = await RawDevice.ConnectAsync(fixture, key);
         await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
         await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
-
-        // Another writer (a second activation during a membership change) changes the stored records: the activation's ETag is stale.
         var grainId = fixture.Client.GetGrain<ICounterGrain>(key).GetGrainId();
-        var storage = fixture.Cluster.GetSiloServiceProvider(fixture.Cluster.Silos[0].SiloAddress)
-            .GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(Orleans.Providers.ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
-        var stored = new GrainState<Grains.Rpc.CommandDedupState>(new Grains.Rpc.CommandDedupState());
-        await storage.ReadStateAsync(Grains.Rpc.CommandDedupFilter.StateName, grainId, stored);
-        Assert.Single(stored.State!.Records);
-        await storage.WriteStateAsync(Grains.Rpc.CommandDedupFilter.StateName, grainId, stored);
+        var store = DedupStore();
+        var first = Assert.Single(await store.ReadAsync(grainId));
 
-        // The next request's write fails on the ETag (logged, answered anyway) and reads the state again; the one after it writes.
-        await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
-        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 2, "the second response", Ct);
-        await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
-        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 3, "the third response", Ct);
+        // One hash per grain in the grain storage's Redis, dropped as a whole after the latest expiry.
+        var serviceId = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId;
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.StorageConnectionString))
+        {
+            var ttl = await redis.GetDatabase().KeyTimeToLiveAsync($"{serviceId}/aio-dedup/{grainId}");
+            Assert.True(ttl is { } left && left > TimeSpan.Zero && left <= TimeSpan.FromSeconds(61), $"time to live {ttl}");
+        }
 
-        var after = new GrainState<Grains.Rpc.CommandDedupState>(new Grains.Rpc.CommandDedupState());
-        await storage.ReadStateAsync(Grains.Rpc.CommandDedupFilter.StateName, grainId, after);
-        Assert.Equal(3, after.State!.Records.Count);
+        // Another writer (a second activation during a membership change) stores a record for a request this one never saw.
+        var foreign = Guid.NewGuid();
+        var foreignKey = CommandDedupFilter.Key("increment", device.ResponseTopic, foreign);
+        await store.WriteAsync(grainId, [new CommandDedupRecord { Key = foreignKey, ExpiresAtTicks = first.ExpiresAtTicks, Response = first.Response }], [], first.ExpiresAtTicks);
+
+        // This activation's next writes add only their own records: the other writer's stays.
+        await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
+        await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 3, "two more responses", Ct);
+        var stored = await store.ReadAsync(grainId);
+        Assert.Equal(4, stored.Count);
+        Assert.Contains(stored, r => r.Key == foreignKey);
         Assert.Equal(3, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+
+        // A new activation reads every record: the request the other writer recorded is answered from it, not run.
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ICounterGrain>(key));
+        await device.Client.Client.PublishAsync(device.Request(foreign.ToByteArray()), Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 4, "the foreign request's response", Ct);
+        Assert.Equal("200", device.Responses.Last().UserProperties?.FirstOrDefault(p => p.Name == "__stat")?.ReadValueAsString());
+        Assert.Equal(0, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
     }
 
     [Fact]
@@ -135,23 +147,19 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         var request = device.Request(Guid.NewGuid().ToByteArray());
         await device.Client.Client.PublishAsync(request, Ct);
         await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the first response", Ct);
-        Assert.Empty((await ReadDedupStateAsync(key)).Records);
+        Assert.Empty(await DedupStore().ReadAsync(fixture.Client.GetGrain<ICounterGrain>(key).GetGrainId()));
 
         // Deactivated gracefully: written then and read by the next activation, so the redelivery is still not run again.
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ICounterGrain>(key));
-        Assert.Single((await ReadDedupStateAsync(key)).Records);
+        Assert.Single(await DedupStore().ReadAsync(fixture.Client.GetGrain<ICounterGrain>(key).GetGrainId()));
         await RedeliverToEverySiloAsync(request);
         await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1 + fixture.Cluster.Silos.Count, "a response to every redelivery", Ct);
         Assert.Equal(0, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
     }
 
-    private async Task<CommandDedupState> ReadDedupStateAsync(string key)
-    {
-        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
-        var state = new GrainState<CommandDedupState>(new CommandDedupState());
-        await storage.ReadStateAsync(CommandDedupFilter.StateName, fixture.Client.GetGrain<ICounterGrain>(key).GetGrainId(), state);
-        return state.State ?? new CommandDedupState();
-    }
+    // The record-by-record store of the silos (the fixture's grain storage is Redis, so the silo registers one).
+    private ICommandDedupStore DedupStore() =>
+        fixture.Cluster.Silos[0].ServiceProvider.GetService<ICommandDedupStore>() ?? throw new InvalidOperationException("no command dedup store");
 
     [Fact]
     public async Task TheSameCorrelationOnAnotherResponseTopicIsANewRequest()
@@ -285,7 +293,7 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
     }
 
     /// <summary>A device speaking raw MQTT, so a test controls the correlation data and can resend a request byte for byte.</summary>
-    private sealed class RawDevice : IAsyncDisposable
+    internal sealed class RawDevice : IAsyncDisposable
     {
         private RawDevice(MqttTestClient client, string key, string command)
         {

@@ -54,6 +54,9 @@ public static class RpcSiloBuilderExtensions
             silo.Services.AddSingleton<CommandDedupActivations>();
             silo.Services.AddSingleton<IConfigureGrainContextProvider>(sp => sp.GetRequiredService<CommandDedupActivations>());
             silo.Services.AddSingleton<IIncomingGrainCallFilter, CommandDedupFilter>();
+
+            // Durable records one by one in the default grain storage's Redis; null (grain-storage states) when that is not Redis.
+            silo.Services.TryAddSingleton<ICommandDedupStore>(sp => RedisCommandDedupStore.Create(sp)!);
         }
         return silo;
     }
