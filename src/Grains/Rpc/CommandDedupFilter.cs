@@ -19,9 +19,9 @@ namespace OrleansAio.Grains.Rpc;
 /// </summary>
 /// <remarks>
 /// The silo's executor puts the dedup key and the request expiry in the call's <see cref="RequestContext"/>
-/// (<see cref="KeyName"/>, <see cref="ExpiresAtName"/>); calls without them pass through. Records are loaded from grain storage
-/// once per activation (the first command it serves). With <see cref="DurableName"/> (the default for a command) a record is
-/// written to grain storage before the response is returned, one write per activation at a time (group commit), so it
+/// (<see cref="KeyName"/>, <see cref="ExpiresAtName"/>); calls without them pass through. Records are loaded from the
+/// <see cref="ICommandDedupStore"/> (or, without one, the grain storage) once per activation (the first command it serves). With
+/// <see cref="DurableName"/> (the default for a command) a record is stored before the response is returned, one write per activation at a time (group commit), so it
 /// survives a crash of the silo; without it the records are written when the activation is deactivated gracefully only
 /// (see <c>src/Grains/Rpc/README.md</c>).
 /// Exceptions are not recorded: a redelivered request whose first execution failed runs again.
@@ -35,8 +35,8 @@ public sealed class CommandDedupFilter : IIncomingGrainCallFilter
     public const string ExpiresAtName = "aio-dedup-expires";
 
     /// <summary>
-    /// The <see cref="RequestContext"/> key that asks for a durable record (<see langword="true"/>): written to grain storage
-    /// before the response goes back to the executor, so a redelivery after a silo crash is answered from it.
+    /// The <see cref="RequestContext"/> key that asks for a durable record (<see langword="true"/>): stored (the
+    /// <see cref="ICommandDedupStore"/>, or the grain storage) before the response goes back to the executor, so a redelivery after a silo crash is answered from it.
     /// </summary>
     public const string DurableName = "aio-dedup-durable";
 

@@ -20,18 +20,24 @@ namespace OrleansAio.Silo.Failover;
 /// <see cref="SiloUnavailableException"/> (the target silo is known to be dead, or died while the call was pending). The
 /// last one is ambiguous: the dead silo may have run the call before it died. That is the redelivery case the command
 /// dedup record and the state store's idempotent writes are built for (see the README's "Failover" section).</para>
+/// <para>Only a failure of the call itself is retried, never one that a grain method let escape from a call it made in turn:
+/// as an incoming-call filter this class wraps such an escaping failure in a plain <see cref="OrleansException"/> (same message,
+/// the original as inner exception), so the caller sees an ordinary grain error and the grain does not run again.</para>
 /// <para>Waits 100 ms, then twice as long each time up to 1 s, until <see cref="SessionTakeoverOptions.RetryUnavailableFor"/>
-/// has passed since the first failure, or until <see cref="DeadlineMargin"/> before the <see cref="CallerDeadline"/> of the MQTT
-/// request being served; then the last failure is returned to the caller as it was.</para>
+/// has passed since the first failure, until <see cref="DeadlineMargin"/> before the <see cref="CallerDeadline"/> of the MQTT
+/// request being served, or until that request's execution is cancelled; then the last failure is returned to the caller as
+/// it was.</para>
 /// </remarks>
-public sealed partial class UnavailableSiloRetryFilter : IOutgoingGrainCallFilter, IDisposable
+public sealed partial class UnavailableSiloRetryFilter : IOutgoingGrainCallFilter, IIncomingGrainCallFilter, IDisposable
 {
     /// <summary>
-    /// The moment by which the caller needs an answer (an MQTT request's expiry), set by the wire endpoints (state store, command
-    /// executors) for the grain calls of one request: retries stop <see cref="DeadlineMargin"/> before it, so an error still
-    /// reaches the requester rather than nothing at all. <see langword="null"/> (every other call): no retries.
+    /// What the wire endpoints (state store, command executors) give the grain calls of one request: the moment by which an
+    /// answer must be published (the earlier of the request's expiry and the end of its execution time) and the execution's
+    /// cancellation. Retries stop <see cref="DeadlineMargin"/> before the deadline, so an error still reaches the requester
+    /// rather than nothing at all, and at once when the execution is cancelled. <see langword="null"/> (every other call): no
+    /// retries.
     /// </summary>
-    public static readonly AsyncLocal<DateTimeOffset?> CallerDeadline = new();
+    public static readonly AsyncLocal<CallerBudget?> CallerDeadline = new();
 
     /// <summary>How long before <see cref="CallerDeadline"/> the retries stop (500 ms), to leave time for the error response.</summary>
     public static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(500);
@@ -68,7 +74,7 @@ public sealed partial class UnavailableSiloRetryFilter : IOutgoingGrainCallFilte
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (CallerDeadline.Value is not { } deadline)
+        if (CallerDeadline.Value is not { } budget)
         {
             // Only the grain calls of a wire request: Orleans' own calls and the silo's background work keep their behaviour.
             await context.Invoke().ConfigureAwait(false);
@@ -106,7 +112,8 @@ public sealed partial class UnavailableSiloRetryFilter : IOutgoingGrainCallFilte
 
             firstFailure ??= timeProvider.GetTimestamp();
             if (timeProvider.GetElapsedTime(firstFailure.Value) + delay > limit
-                || timeProvider.GetUtcNow() + delay > deadline - DeadlineMargin)
+                || timeProvider.GetUtcNow() + delay > budget.Deadline - DeadlineMargin
+                || budget.Cancellation.IsCancellationRequested)
             {
                 if (attempt > 0)
                 {
@@ -120,9 +127,39 @@ public sealed partial class UnavailableSiloRetryFilter : IOutgoingGrainCallFilte
             attempt++;
             retries.Add(1);
             LogRetrying(context.InterfaceName, context.MethodName, context.TargetId, attempt, failure!.GetType().Name);
-            await Task.Delay(delay, timeProvider).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(delay, timeProvider, budget.Cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The executor has given up on the request: the caller gets the failure, the call is not sent again.
+                thrown?.Throw();
+                return;
+            }
+
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
             context.Response = null!;
+        }
+    }
+
+    /// <summary>
+    /// Incoming side: a grain method whose own call to an unreachable silo failed (and that let the failure escape) fails with
+    /// a plain <see cref="OrleansException"/> around it, so its caller's outgoing side does not mistake it for its own call's
+    /// failure and run the method again.
+    /// </summary>
+    /// <param name="context">The incoming call.</param>
+    /// <returns>The call.</returns>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await context.Invoke().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailableSilo(ex))
+        {
+            throw new OrleansException(ex.Message, ex);
         }
     }
 
@@ -137,4 +174,19 @@ public sealed partial class UnavailableSiloRetryFilter : IOutgoingGrainCallFilte
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Interface}.{Method} on {Grain} failed after {Attempts} retries: its target silo is still unreachable (retries end after Failover:RetryUnavailableFor, {Limit}, or shortly before the request's expiry)")]
     private partial void LogGaveUp(Exception? exception, string @interface, string method, GrainId grain, int attempts, TimeSpan limit);
+}
+
+/// <summary>The answer budget of the MQTT request a grain call serves (<see cref="UnavailableSiloRetryFilter.CallerDeadline"/>).</summary>
+/// <param name="Deadline">When the answer must be published at the latest: the earlier of the request's expiry and the end of its execution time.</param>
+/// <param name="Cancellation">Fires when the endpoint stops waiting for the execution.</param>
+public readonly record struct CallerBudget(DateTimeOffset Deadline, CancellationToken Cancellation)
+{
+    /// <summary>The budget of a request that expires at <paramref name="expiresAt"/> and may execute for <paramref name="executionTimeout"/> from <paramref name="now"/>.</summary>
+    /// <param name="expiresAt">The request's expiry, or <see langword="null"/>: then there is no budget and no retries.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="executionTimeout">The endpoint's execution timeout.</param>
+    /// <param name="cancellation">The execution's cancellation.</param>
+    /// <returns>The budget, or <see langword="null"/>.</returns>
+    public static CallerBudget? For(DateTimeOffset? expiresAt, DateTimeOffset now, TimeSpan executionTimeout, CancellationToken cancellation) =>
+        expiresAt is { } expiry ? new CallerBudget(expiry < now + executionTimeout ? expiry : now + executionTimeout, cancellation) : null;
 }

@@ -31,6 +31,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
     private readonly ILogger logger;
     private readonly CommandExecutor<TReq, TResp> executor;
     private readonly bool durable;
+    private readonly TimeProvider timeProvider;
 
     public CommandExecutorHost(
         string commandName,
@@ -42,6 +43,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
     {
         this.commandName = commandName;
         this.options = options;
+        timeProvider = context.TimeProvider;
         durable = options.ParsedDedupDurability == CommandDedupDurability.Durable && !options.IsIdempotent;
         this.grainFactory = grainFactory;
         logger = loggerFactory.CreateLogger<CommandExecutorHost<TReq, TResp, TGrain>>();
@@ -105,7 +107,7 @@ internal sealed partial class CommandExecutorHost<TReq, TResp, TGrain> : ILifecy
             new Dictionary<string, string>(metadata.UserData, StringComparer.Ordinal),
             metadata.Timestamp?.EncodeToString(),
             options.ExecutionTimeout);
-        UnavailableSiloRetryFilter.CallerDeadline.Value = metadata.ExpiresAt;
+        UnavailableSiloRetryFilter.CallerDeadline.Value = CallerBudget.For(metadata.ExpiresAt, timeProvider.GetUtcNow(), options.ExecutionTimeout, cancellationToken);
         if (metadata.ResponseTopic is { } responseTopic && metadata.ExpiresAt is { } expiresAt)
         {
             // Read by CommandDedupFilter in the grain's activation (the context flows only to this call and its continuations here).

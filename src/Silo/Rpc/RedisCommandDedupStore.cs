@@ -11,8 +11,8 @@ namespace OrleansAio.Silo.Rpc;
 /// <summary>
 /// The durable command dedup records in the Redis (or Garnet) of the default grain storage, one hash per handler grain
 /// (<c>{ServiceId}/aio-dedup/{grainId}</c>) with one field per record: a durable request costs one <c>HSET</c> of its own
-/// record, pipelined with the <c>HDEL</c> of the records that expired since the last write and a <c>PEXPIREAT</c> of the hash
-/// at the latest expiry, instead of a rewrite of every unexpired record.
+/// record, in one script with the <c>HDEL</c> of the records that expired since the last write and a <c>PEXPIREAT</c> that only
+/// ever moves the hash's expiry later, instead of a rewrite of every unexpired record.
 /// </summary>
 /// <remarks>
 /// A field's value is the record's expiry (UTC ticks, 8 bytes little-endian) followed by the response as Orleans serialized it.
@@ -22,7 +22,31 @@ namespace OrleansAio.Silo.Rpc;
 /// </remarks>
 public sealed class RedisCommandDedupStore : ICommandDedupStore, IAsyncDisposable
 {
+    // One atomic step: delete the expired fields, set the new ones, and move the hash's expiry later, never earlier (another
+    // activation of the grain may know of records that live longer). ARGV: keep-until and now (Unix ms), the number of fields to
+    // delete, those fields, then field/value pairs.
+    private const string WriteScript = """
+        local key = KEYS[1]
+        local removed = tonumber(ARGV[3])
+        for i = 4, 3 + removed do
+          redis.call('HDEL', key, ARGV[i])
+        end
+        local first = 4 + removed
+        if #ARGV >= first then
+          for i = first, #ARGV, 2 do
+            redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+          end
+          local keepUntil = tonumber(ARGV[1])
+          local ttl = redis.call('PTTL', key)
+          if ttl < 0 or tonumber(ARGV[2]) + ttl < keepUntil then
+            redis.call('PEXPIREAT', key, keepUntil)
+          end
+        end
+        return 0
+        """;
+
     private readonly RedisStorageOptions options;
+    private readonly TimeProvider timeProvider;
     private readonly string prefix;
     private readonly SemaphoreSlim connecting = new(1, 1);
     private IConnectionMultiplexer? connection;
@@ -31,10 +55,12 @@ public sealed class RedisCommandDedupStore : ICommandDedupStore, IAsyncDisposabl
     /// <summary>Creates the store; nothing connects before the first read or write.</summary>
     /// <param name="options">The default grain storage's Redis options.</param>
     /// <param name="serviceId">The Orleans service id, the first part of each key.</param>
-    public RedisCommandDedupStore(RedisStorageOptions options, string serviceId)
+    /// <param name="timeProvider">The clock (the script compares the hash's remaining lifetime with it).</param>
+    public RedisCommandDedupStore(RedisStorageOptions options, string serviceId, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
+        this.timeProvider = timeProvider;
         prefix = $"{serviceId}/aio-dedup/";
     }
 
@@ -55,7 +81,7 @@ public sealed class RedisCommandDedupStore : ICommandDedupStore, IAsyncDisposabl
         var redis = services.GetRequiredService<IOptionsMonitor<RedisStorageOptions>>().Get(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
         return redis.ConfigurationOptions is null
             ? null
-            : new RedisCommandDedupStore(redis, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
+            : new RedisCommandDedupStore(redis, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, services.GetService<TimeProvider>() ?? TimeProvider.System);
     }
 
     /// <inheritdoc />
@@ -89,32 +115,26 @@ public sealed class RedisCommandDedupStore : ICommandDedupStore, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(added);
         ArgumentNullException.ThrowIfNull(removed);
         var database = await DatabaseAsync().ConfigureAwait(false);
-        var key = KeyOf(grainId);
-        var batch = database.CreateBatch();
-        var pending = new List<Task>(3);
-        if (removed.Count > 0)
+        var values = new RedisValue[3 + removed.Count + (2 * added.Count)];
+        values[0] = new DateTimeOffset(keepUntilTicks, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        values[1] = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        values[2] = removed.Count;
+        var n = 3;
+        foreach (var key in removed)
         {
-            pending.Add(batch.HashDeleteAsync(key, [.. removed.Select(k => (RedisValue)k)]));
+            values[n++] = key;
         }
 
-        if (added.Count > 0)
+        foreach (var record in added)
         {
-            var entries = new HashEntry[added.Count];
-            for (var i = 0; i < added.Count; i++)
-            {
-                var record = added[i];
-                var value = new byte[sizeof(long) + record.Response.Length];
-                BinaryPrimitives.WriteInt64LittleEndian(value, record.ExpiresAtTicks);
-                record.Response.CopyTo(value, sizeof(long));
-                entries[i] = new HashEntry(record.Key, value);
-            }
-
-            pending.Add(batch.HashSetAsync(key, entries));
-            pending.Add(batch.KeyExpireAsync(key, new DateTime(keepUntilTicks, DateTimeKind.Utc)));
+            var value = new byte[sizeof(long) + record.Response.Length];
+            BinaryPrimitives.WriteInt64LittleEndian(value, record.ExpiresAtTicks);
+            record.Response.CopyTo(value, sizeof(long));
+            values[n++] = record.Key;
+            values[n++] = value;
         }
 
-        batch.Execute();
-        await Task.WhenAll(pending).ConfigureAwait(false);
+        await database.ScriptEvaluateAsync(WriteScript, [KeyOf(grainId)], values).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -121,7 +121,7 @@ public sealed partial class StateStoreEndpoint(
     private async Task<StateStoreReply> ExecuteAsync(StateStoreCommand command, CancellationToken cancellationToken)
     {
         // Grain calls to an unreachable silo are retried only while an error can still reach the requester in time.
-        UnavailableSiloRetryFilter.CallerDeadline.Value = command.ExpiresAt;
+        UnavailableSiloRetryFilter.CallerDeadline.Value = CallerBudget.For(command.ExpiresAt, context.TimeProvider.GetUtcNow(), options.Value.ExecutionTimeout, cancellationToken);
         if (!authorizer.IsActive)
         {
             return await ExecuteCommandAsync(command, cancellationToken).ConfigureAwait(false);

@@ -109,18 +109,20 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         var store = DedupStore();
         var first = Assert.Single(await store.ReadAsync(grainId));
 
-        // One hash per grain in the grain storage's Redis, dropped as a whole after the latest expiry.
+        // One hash per grain in the grain storage's Redis, dropped as a whole after the latest expiry (the request's 60 s).
         var serviceId = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId;
-        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.StorageConnectionString))
-        {
-            var ttl = await redis.GetDatabase().KeyTimeToLiveAsync($"{serviceId}/aio-dedup/{grainId}");
-            Assert.True(ttl is { } left && left > TimeSpan.Zero && left <= TimeSpan.FromSeconds(61), $"time to live {ttl}");
-        }
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.StorageConnectionString);
+        async Task<TimeSpan> TimeToLiveAsync() =>
+            await redis.GetDatabase().KeyTimeToLiveAsync($"{serviceId}/aio-dedup/{grainId}") ?? TimeSpan.Zero;
+        var ttl = await TimeToLiveAsync();
+        Assert.True(ttl > TimeSpan.Zero && ttl <= TimeSpan.FromSeconds(61), $"time to live {ttl}");
 
-        // Another writer (a second activation during a membership change) stores a record for a request this one never saw.
+        // Another writer (a second activation during a membership change) stores a record for a request this one never saw,
+        // one that lives 10 minutes longer.
         var foreign = Guid.NewGuid();
         var foreignKey = CommandDedupFilter.Key("increment", device.ResponseTopic, foreign);
-        await store.WriteAsync(grainId, [new CommandDedupRecord { Key = foreignKey, ExpiresAtTicks = first.ExpiresAtTicks, Response = first.Response }], [], first.ExpiresAtTicks);
+        var foreignExpiry = first.ExpiresAtTicks + TimeSpan.FromMinutes(10).Ticks;
+        await store.WriteAsync(grainId, [new CommandDedupRecord { Key = foreignKey, ExpiresAtTicks = foreignExpiry, Response = first.Response }], [], foreignExpiry);
 
         // This activation's next writes add only their own records: the other writer's stays.
         await device.Client.Client.PublishAsync(device.Request(Guid.NewGuid().ToByteArray()), Ct);
@@ -129,6 +131,10 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         var stored = await store.ReadAsync(grainId);
         Assert.Equal(4, stored.Count);
         Assert.Contains(stored, r => r.Key == foreignKey);
+
+        // This activation's writes (keep until its own 60 s) did not shorten the hash's life below the other writer's record.
+        ttl = await TimeToLiveAsync();
+        Assert.True(ttl > TimeSpan.FromMinutes(10), $"time to live {ttl}");
         Assert.Equal(3, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
 
         // A new activation reads every record: the request the other writer recorded is answered from it, not run.
@@ -137,6 +143,32 @@ public sealed class CommandGrainTests(RpcClusterFixture fixture) : IClassFixture
         await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 4, "the foreign request's response", Ct);
         Assert.Equal("200", device.Responses.Last().UserProperties?.FirstOrDefault(p => p.Name == "__stat")?.ReadValueAsString());
         Assert.Equal(0, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
+    }
+
+    [Fact]
+    public async Task AGrainThatLetsANestedUnavailableSiloFailureEscapeRunsOnceAndIsAnswered500()
+    {
+        // UnavailableSiloRetryFilter retries the executor's own call to an unreachable silo; a failure the grain's own call met
+        // is wrapped on the way out, so the grain is not run again for the retry budget.
+        var key = $"nested-{Guid.NewGuid():N}";
+        await using var device = await RawDevice.ConnectAsync(fixture, key);
+        var request = new MqttApplicationMessageBuilder()
+            .WithTopic($"test/rpc/{key}/increment")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithResponseTopic(device.ResponseTopic)
+            .WithCorrelationData(Guid.NewGuid().ToByteArray())
+            .WithMessageExpiryInterval(60)
+            .WithContentType("application/json")
+            .WithPayload("{\"Mode\":\"nestedUnavailable\",\"Amount\":1}")
+            .WithUserProperty("__protVer", Encoding.UTF8.GetBytes("1.0"))
+            .Build();
+        await device.Client.Client.PublishAsync(request, Ct);
+        await MqttTestClient.WaitUntilAsync(() => device.Responses.Count == 1, "the response", Ct);
+
+        var response = device.Responses.Single();
+        Assert.Equal("500", response.UserProperties?.FirstOrDefault(p => p.Name == "__stat")?.ReadValueAsString());
+        Assert.Contains("found its silo unavailable", response.UserProperties?.FirstOrDefault(p => p.Name == "__stMsg")?.ReadValueAsString(), StringComparison.Ordinal);
+        Assert.Equal(1, await fixture.Client.GetGrain<ICounterGrain>(key).GetExecutionsAsync());
     }
 
     [Fact]

@@ -48,6 +48,12 @@ public sealed class CounterGrain : Grain, ICounterGrain
             throw new InvalidOperationException($"counter {this.GetPrimaryKeyString()} refused");
         }
 
+        if (mode == "nestedUnavailable")
+        {
+            // As if a call this grain made to a grain of a dead silo had failed and the grain let the failure escape.
+            throw new SiloUnavailableException($"counter {this.GetPrimaryKeyString()}: a call it made found its silo unavailable");
+        }
+
         total += request.Request?.Amount ?? 0;
         request.UserData.TryGetValue("label", out var label);
         var response = AioCommandResponse<CounterResponse>.From(

@@ -30,6 +30,7 @@ public static class FailoverSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeadSiloSessionTakeover>());
         silo.Services.TryAddSingleton<UnavailableSiloRetryFilter>();
         silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<UnavailableSiloRetryFilter>());
+        silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<UnavailableSiloRetryFilter>());
         return silo;
     }
 }
