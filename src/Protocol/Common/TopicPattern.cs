@@ -14,6 +14,9 @@ namespace OrleansAio.Protocol.Common;
 /// </remarks>
 public static class TopicPattern
 {
+    // Patterns come from configuration, so this stays small.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Pattern, string? Namespace), ParsedPattern> ParsedPatterns = new();
+
     /// <summary>The option name of a topic namespace in errors.</summary>
     public const string NamespacePropertyName = "TopicNamespace";
 
@@ -172,24 +175,56 @@ public static class TopicPattern
     /// <returns>Token name to value; empty when the topic does not have the pattern's shape.</returns>
     public static Dictionary<string, string> ExtractTokens(string pattern, string? topicNamespace, string topic)
     {
+        ArgumentNullException.ThrowIfNull(topic);
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
-        var patternLevels = Prefix(topicNamespace, pattern).Split('/');
-        var topicLevels = topic.Split('/');
-        if (patternLevels.Length != topicLevels.Length)
+
+        // The pattern's token positions are parsed once per pattern; the topic is walked without splitting it.
+        var parsed = ParsedPatterns.GetOrAdd((pattern, topicNamespace), static key => ParsePattern(key.Pattern, key.Namespace));
+        var t = topic.AsSpan();
+        if (t.Count('/') + 1 != parsed.Levels || parsed.Tokens.Length == 0)
         {
             return tokens;
         }
 
-        for (var i = 0; i < patternLevels.Length; i++)
+        var next = 0;
+        var level = 0;
+        while (next < parsed.Tokens.Length)
         {
-            if (IsToken(patternLevels[i], out var token))
+            var end = t.IndexOf('/');
+            if (parsed.Tokens[next].Level == level)
             {
-                tokens[token] = topicLevels[i];
+                tokens[parsed.Tokens[next].Name] = (end < 0 ? t : t[..end]).ToString();
+                next++;
             }
+
+            if (end < 0)
+            {
+                break;
+            }
+
+            t = t[(end + 1)..];
+            level++;
         }
 
         return tokens;
     }
+
+    private static ParsedPattern ParsePattern(string pattern, string? topicNamespace)
+    {
+        var levels = Prefix(topicNamespace, pattern).Split('/');
+        var tokens = new List<(int Level, string Name)>();
+        for (var i = 0; i < levels.Length; i++)
+        {
+            if (IsToken(levels[i], out var token))
+            {
+                tokens.Add((i, token));
+            }
+        }
+
+        return new ParsedPattern(levels.Length, [.. tokens]);
+    }
+
+    private sealed record ParsedPattern(int Levels, (int Level, string Name)[] Tokens);
 
     /// <summary>Whether <paramref name="topic"/> matches the MQTT filter (<c>+</c>, <c>#</c>; a <c>$share/group/</c> prefix is ignored).</summary>
     /// <param name="topic">The topic name.</param>
@@ -197,43 +232,63 @@ public static class TopicPattern
     /// <returns>Whether it matches.</returns>
     public static bool MatchesFilter(string topic, string filter)
     {
-        if (filter.StartsWith("$share/", StringComparison.Ordinal))
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(filter);
+
+        // Level by level over spans: this runs for every message a session receives, so it allocates nothing.
+        var f = filter.AsSpan();
+        if (f.StartsWith("$share/", StringComparison.Ordinal))
         {
-            var groupEnd = filter.IndexOf('/', "$share/".Length);
-            filter = groupEnd < 0 ? string.Empty : filter[(groupEnd + 1)..];
+            var rest = f["$share/".Length..];
+            var groupEnd = rest.IndexOf('/');
+            f = groupEnd < 0 ? [] : rest[(groupEnd + 1)..];
         }
 
-        var topicLevels = topic.Split('/');
-        var filterLevels = filter.Split('/');
-        for (var i = 0; i < filterLevels.Length; i++)
+        var t = topic.AsSpan();
+        var topicDone = false;
+        for (var i = 0; ; i++)
         {
-            if (filterLevels[i] == "#")
+            var filterEnd = f.IndexOf('/');
+            var filterLevel = filterEnd < 0 ? f : f[..filterEnd];
+            if (filterLevel is "#")
             {
                 return i > 0 || !topic.StartsWith('$');
             }
 
-            if (i >= topicLevels.Length)
+            if (topicDone)
             {
                 return false;
             }
 
-            if (filterLevels[i] == "+")
+            var topicEnd = t.IndexOf('/');
+            if (filterLevel is "+")
             {
                 if (i == 0 && topic.StartsWith('$'))
                 {
                     return false;
                 }
-
-                continue;
             }
-
-            if (!string.Equals(filterLevels[i], topicLevels[i], StringComparison.Ordinal))
+            else if (!filterLevel.SequenceEqual(topicEnd < 0 ? t : t[..topicEnd]))
             {
                 return false;
             }
-        }
 
-        return topicLevels.Length == filterLevels.Length;
+            if (topicEnd < 0)
+            {
+                topicDone = true;
+            }
+            else
+            {
+                t = t[(topicEnd + 1)..];
+            }
+
+            if (filterEnd < 0)
+            {
+                return topicDone;
+            }
+
+            f = f[(filterEnd + 1)..];
+        }
     }
 
     private static bool IsToken(string level, out string token)

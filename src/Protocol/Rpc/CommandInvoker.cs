@@ -37,6 +37,13 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<Guid, PendingCall> pending = new();
     private readonly ConcurrentDictionary<string, Lazy<Task>> subscriptions = new(StringComparer.Ordinal);
+
+    // The keys of subscriptions, for the per-message topic check without a snapshot allocation; replaced under its own lock.
+    private readonly Lock filtersGate = new();
+    private volatile string[] filters = [];
+
+    // The topics of the last client id, for calls without additional topic tokens (the options are fixed after construction).
+    private volatile ResolvedTopics? resolvedTopics;
     private int listening;
 
     /// <summary>Creates an invoker.</summary>
@@ -122,14 +129,15 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
     /// <returns>A task that completes when the UNSUBACKs arrived.</returns>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        var filters = subscriptions.Keys.ToList();
+        var subscribed = subscriptions.Keys.ToList();
         subscriptions.Clear();
+        RefreshFilters();
         if (Interlocked.Exchange(ref listening, 0) == 1)
         {
             mqttClient.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
         }
 
-        foreach (var filter in filters)
+        foreach (var filter in subscribed)
         {
             try
             {
@@ -324,6 +332,24 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
     private (string RequestTopic, string ResponseTopic, string ResponseFilter) ResolveTopics(
         string clientId, IReadOnlyDictionary<string, string>? additionalTopicTokenMap)
     {
+        if (additionalTopicTokenMap is null or { Count: 0 })
+        {
+            if (resolvedTopics is { } cached && string.Equals(cached.ClientId, clientId, StringComparison.Ordinal))
+            {
+                return cached.Topics;
+            }
+
+            var topics = ResolveTopicsUncached(clientId, null);
+            resolvedTopics = new ResolvedTopics(clientId, topics);
+            return topics;
+        }
+
+        return ResolveTopicsUncached(clientId, additionalTopicTokenMap);
+    }
+
+    private (string RequestTopic, string ResponseTopic, string ResponseFilter) ResolveTopicsUncached(
+        string clientId, IReadOnlyDictionary<string, string>? additionalTopicTokenMap)
+    {
         TopicPattern.ValidateNamespace(TopicNamespace);
         var combined = TopicPattern.CombineTokenMaps(TopicTokenMap, additionalTopicTokenMap);
         var requestTopic = TopicPattern.ResolvePublishTopic(RequestTopicPattern, nameof(RequestTopicPattern), TopicNamespace, combined);
@@ -363,6 +389,27 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
         return (requestTopic, responseTopic, responseFilter);
     }
 
+    private bool MatchesAnyFilter(string topic)
+    {
+        foreach (var filter in filters)
+        {
+            if (TopicPattern.MatchesFilter(topic, filter))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void RefreshFilters()
+    {
+        lock (filtersGate)
+        {
+            filters = [.. subscriptions.Keys];
+        }
+    }
+
     private void EnsureListening()
     {
         if (Interlocked.CompareExchange(ref listening, 1, 0) == 0)
@@ -374,6 +421,11 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
     private async Task EnsureSubscribedAsync(string filter, CancellationToken cancellationToken)
     {
         var subscription = subscriptions.GetOrAdd(filter, f => new Lazy<Task>(() => SubscribeAsync(f)));
+        if (Array.IndexOf(filters, filter) < 0)
+        {
+            RefreshFilters();
+        }
+
         try
         {
             await subscription.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -381,6 +433,7 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
         catch (AioProtocolException)
         {
             subscriptions.TryRemove(new KeyValuePair<string, Lazy<Task>>(filter, subscription));
+            RefreshFilters();
             throw;
         }
     }
@@ -403,7 +456,7 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
     private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
     {
         var message = args.ApplicationMessage;
-        if (!subscriptions.Keys.Any(filter => TopicPattern.MatchesFilter(message.Topic, filter)))
+        if (!MatchesAnyFilter(message.Topic))
         {
             return Task.CompletedTask;
         }
@@ -570,4 +623,6 @@ public class CommandInvoker<TReq, TResp> : IAsyncDisposable
 
         public TaskCompletionSource<ExtendedResponse<TResp>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    private sealed record ResolvedTopics(string ClientId, (string RequestTopic, string ResponseTopic, string ResponseFilter) Topics);
 }

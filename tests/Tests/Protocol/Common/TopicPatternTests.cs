@@ -122,6 +122,10 @@ public sealed class TopicPatternTests
         Assert.Equal("dtmi:test:MyModel;1", tokens["modelId"]);
         Assert.Equal("MyValue", tokens["ex:foobar"]);
         Assert.Empty(TopicPattern.ExtractTokens("mock/{a}", null, "mock/x/extra"));
+        Assert.Empty(TopicPattern.ExtractTokens("mock/{a}/x", null, "mock/y"));
+        Assert.Equal("", TopicPattern.ExtractTokens("{a}/b", null, "/b")["a"]);
+        var last = TopicPattern.ExtractTokens("{first}/mid/{last}", "ns", "ns/1/mid/2");
+        Assert.Equal(("1", "2"), (last["first"], last["last"]));
     }
 
     [Theory]
@@ -134,6 +138,18 @@ public sealed class TopicPatternTests
     [InlineData("mock/test", "$share/g/mock/test", true)]
     [InlineData("$sys/x", "+/x", false)]
     [InlineData("$sys/x", "#", false)]
+    [InlineData("$sys/x", "$sys/#", true)]
+    [InlineData("mock/test", "mock", false)]
+    [InlineData("mock", "mock/test", false)]
+    [InlineData("mock/", "mock/+", true)]
+    [InlineData("a/b", "+/+", true)]
+    [InlineData("a/b/c", "+/+", false)]
+    [InlineData("a", "+/#", true)]
+    [InlineData("a/b", "a/b/#", true)]
+    [InlineData("a/bc", "a/b", false)]
+    [InlineData("a/b", "a/bc", false)]
+    [InlineData("x", "$share/g", false)]
+    [InlineData("x/y", "$share/g/+/y", true)]
     public void Topic_filter_matching_follows_mqtt_rules(string topic, string filter, bool matches)
     {
         Assert.Equal(matches, TopicPattern.MatchesFilter(topic, filter));
