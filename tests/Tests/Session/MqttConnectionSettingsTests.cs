@@ -375,6 +375,8 @@ public sealed class MqttConnectionSettingsTests : IDisposable
         Assert.Equal("broker.local", endpoint.Host);
         Assert.Equal(1884, endpoint.Port);
         Assert.False(tcp.TlsOptions.UseTls);
+        // Not MQTTnet's 8 KiB: a fixed small SO_RCVBUF turns off the kernel's autotuning and bursts then stall on retransmits.
+        Assert.Equal(1 << 20, tcp.BufferSize);
         Assert.Null(options.Credentials);
         Assert.Null(options.AuthenticationMethod);
         var property = Assert.Single(options.UserProperties);
