@@ -274,11 +274,20 @@ internal sealed partial class BrokerSecurity : IDisposable
         _ = ExpireAsync(state, delay < TimeSpan.Zero ? TimeSpan.Zero : delay, cancellation.Token);
     }
 
+    private static readonly TimeSpan MaxDelayStep = TimeSpan.FromDays(30);
+
     private async Task ExpireAsync(ConnectionState state, TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+            // Task.Delay refuses more than about 49.7 days (uint.MaxValue - 1 ms), and a token may live longer: wait in steps.
+            var remaining = delay;
+            while (remaining > TimeSpan.Zero)
+            {
+                var step = remaining < MaxDelayStep ? remaining : MaxDelayStep;
+                await Task.Delay(step, timeProvider, cancellationToken).ConfigureAwait(false);
+                remaining -= step;
+            }
         }
         catch (OperationCanceledException)
         {
@@ -392,6 +401,13 @@ internal sealed partial class BrokerSecurity : IDisposable
             // The state store falls back to $partition, which anyone can set: stamp the authenticated client id instead.
             message.UserProperties ??= [];
             message.UserProperties.Add(new MqttUserProperty(AioUserProperties.SourceId, Encoding.UTF8.GetBytes(args.ClientId)));
+        }
+
+        if (refusal is null && internalPassword is not null && topic.StartsWith(StateStoreTopics.NotificationPrefix, StringComparison.Ordinal))
+        {
+            // In the silo's own broker the state store puts notifications straight into the observer's session, so nobody
+            // else has a reason to publish there, and a forged notification would reach the observer as the store's.
+            refusal = "state-store notification topics are written by the state store only";
         }
 
         if (refusal is null && acl is { } list && !list.IsAllowed(args.ClientId, identity?.UserName, BrokerAccess.Write, topic))

@@ -33,6 +33,9 @@ public sealed class SecurityUnitTests : IDisposable
         Assert.StartsWith(message, Assert.Throws<FormatException>(() => BrokerAcl.Parse(text)).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void TheTlsListenerDefaultsToPort8883() => Assert.Equal(8883, new BrokerTlsOptions().Port);
+
+    [Fact]
     public void SubstitutionNeverWidensARule()
     {
         var acl = BrokerAcl.Parse("pattern readwrite own/%c/#\npattern read users/%u");

@@ -50,7 +50,8 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         settings["StateStore:Authorization:Rules:2:User"] = "bob";
         settings["StateStore:Authorization:Rules:2:Write:0"] = "shared/*";
         settings["StateStore:Authorization:MaxKeysPerClient"] = "2";
-        settings["StateStore:Authorization:MaxValueBytesPerClient"] = "16";
+        settings["StateStore:Authorization:MaxValueBytesPerClient"] = "32";
+        settings["StateStore:Authorization:MaxBytesPerClient"] = "40";
         settings["Registries:Authorization:Enabled"] = "true";
         settings["Registries:Authorization:SchemaRegistry:Users:0"] = "bob";
         settings["Registries:Authorization:DeviceRegistry:Users:0"] = "bob";
@@ -73,13 +74,17 @@ public sealed class StateStoreAuthorizationTests : IDisposable
         Assert.Equal("from bob", (await alice.GetAsync("shared/x", cancellationToken: Ct)).Value?.GetString());
         Assert.Equal("v", (await alice.GetAsync("alice/1", cancellationToken: Ct)).Value?.GetString());
 
-        // Quotas: two keys per client, 16-byte values.
-        Assert.Equal(StateStoreServiceError.QuotaExceeded, await ErrorOf(() => alice.SetAsync("alice/big", new string('x', 17), cancellationToken: Ct)));
+        // Quotas: two keys per client, 32-byte values.
+        Assert.Equal(StateStoreServiceError.QuotaExceeded, await ErrorOf(() => alice.SetAsync("alice/big", new string('x', 33), cancellationToken: Ct)));
         Assert.True((await alice.SetAsync("alice/2", "v", cancellationToken: Ct)).Success);
         Assert.Equal(StateStoreServiceError.QuotaExceeded, await ErrorOf(() => alice.SetAsync("alice/3", "v", cancellationToken: Ct)));
         Assert.True((await alice.SetAsync("alice/1", "rewritten", cancellationToken: Ct)).Success);
         Assert.Equal(1, (await alice.DeleteAsync("alice/2", cancellationToken: Ct)).DeletedItemsCount);
         Assert.True((await alice.SetAsync("alice/3", "v", cancellationToken: Ct)).Success);
+
+        // 40 bytes per client, key plus value: bob holds shared/x (16 bytes); 28 more would pass it, 13 more do not.
+        Assert.Equal(StateStoreServiceError.QuotaExceeded, await ErrorOf(() => bob.SetAsync("shared/y", new string('y', 20), cancellationToken: Ct)));
+        Assert.True((await bob.SetAsync("shared/y", "small", cancellationToken: Ct)).Success);
 
         // The schema registry honours the same identities: only bob may put schemas; anyone may read them.
         var content = OrleansAio.Tests.SchemaRegistry.SchemaTexts.Unique("security");
@@ -144,6 +149,11 @@ public sealed class StateStoreAuthorizationTests : IDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await carol.PublishAsync(spoofed, Ct)).ReasonCode);
+
+        // Nor can it forge a notification to another client: in the silo's broker only the state store writes those topics.
+        var forged = await carol.PublishStringAsync(
+            StateStoreTopics.NotificationTopic("someone-else", "k"u8), "forged", MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: Ct);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, forged.ReasonCode);
         await carol.DisconnectAsync(cancellationToken: Ct);
         logs.AssertNoSecretLogged();
     }
